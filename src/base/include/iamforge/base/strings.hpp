@@ -1,0 +1,22 @@
+#pragma once
+/// Small string utilities shared by every module (ASCII case folding, JSON escaping, splitting).
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace iamforge::base {
+
+inline char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+std::string to_lower(std::string_view s);
+bool iequals(std::string_view a, std::string_view b);
+bool istarts_with(std::string_view s, std::string_view prefix);
+bool iends_with(std::string_view s, std::string_view suffix);
+/// Appends `s` to `out` as a JSON string literal (with quotes).
+void append_json_string(std::string& out, std::string_view s);
+std::string json_string(std::string_view s);
+/// Splits on a single character; keeps empty fields.
+std::vector<std::string_view> split(std::string_view s, char sep);
+/// Reads a whole file; returns false (and leaves `out` empty) on failure with `error` set.
+bool read_file(const std::string& path, std::string& out, std::string& error);
+
+}  // namespace iamforge::base

@@ -1,0 +1,755 @@
+// The evaluator. Rules are numbered in docs/semantics.md; `// AWS:` marks each surprising one.
+#include "iamforge/policy/evaluator.hpp"
+
+#include <algorithm>
+
+#include "iamforge/base/strings.hpp"
+#include "iamforge/policy/match.hpp"
+
+namespace iamforge::policy {
+
+std::string_view to_string(Decision d) {
+  switch (d) {
+    case Decision::Allowed: return "Allowed";
+    case Decision::ExplicitlyDenied: return "ExplicitlyDenied";
+    case Decision::ImplicitlyDenied: return "ImplicitlyDenied";
+  }
+  return "ImplicitlyDenied";
+}
+
+std::string_view to_string(TypeResult r) {
+  switch (r) {
+    case TypeResult::NotApplicable: return "NotApplicable";
+    case TypeResult::Allowed: return "Allowed";
+    case TypeResult::ImplicitlyDenied: return "ImplicitlyDenied";
+    case TypeResult::ExplicitlyDenied: return "ExplicitlyDenied";
+    case TypeResult::AllowedForAccount: return "AllowedForAccount";
+    case TypeResult::DeniedForAccount: return "DeniedForAccount";
+  }
+  return "NotApplicable";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Context
+
+void Context::set(std::string_view key, std::vector<std::string> values, bool multivalued) {
+  std::string lower = base::to_lower(key);
+  for (auto& e : entries_)
+    if (e.key_lower == lower) {
+      e.values = std::move(values);
+      e.multivalued = multivalued;
+      e.key = std::string(key);
+      return;
+    }
+  entries_.push_back({std::string(key), std::move(lower), std::move(values), multivalued});
+}
+
+const Context::Entry* Context::find_lower(std::string_view key_lower) const {
+  for (const auto& e : entries_)
+    if (e.key_lower == key_lower) return &e;
+  return nullptr;
+}
+
+const Context::Entry* Context::find(std::string_view key) const { return find_lower(base::to_lower(key)); }
+
+// ---------------------------------------------------------------------------------------------
+// Compiled form
+
+namespace {
+
+struct ActionPattern {
+  std::string service;  // lowercase; empty with `all`
+  std::string name;     // lowercase glob
+  bool all = false;     // "*"
+  bool literal = false; // no wildcard in name
+};
+
+struct ResourcePattern {
+  std::string text;          // as written (variables unexpanded)
+  bool all = false;          // "*"
+  bool variables = false;    // needs substitution per request
+  ArnFields fields;          // views into `text` (valid when !variables)
+};
+
+enum class PMatch : std::uint8_t { NoMatch, AccountLevelMatch, SessionRoleMatch, SessionUserMatch, Match };
+
+struct CondValue {
+  std::string text;            // raw (String/Arn/Bool/Binary compare on text)
+  std::string lower;           // for IgnoreCase
+  bool variables = false;
+  std::optional<double> number;
+  std::optional<bool> boolean;
+  std::optional<std::string> bytes;
+  std::optional<IpNetwork> ip;
+};
+
+struct CompiledCondition {
+  ConditionCompare compare;
+  bool negated;
+  Qualifier qualifier;
+  bool if_exists;
+  std::string key_lower;
+  std::string key;
+  std::vector<CondValue> values;
+};
+
+}  // namespace
+
+struct CompiledStatement {
+  Effect effect;
+  std::uint32_t index;
+  std::string sid;
+  bool not_action;
+  std::vector<ActionPattern> actions;
+  bool has_resource;
+  bool not_resource;
+  std::vector<ResourcePattern> resources;
+  bool has_principal;
+  bool not_principal;
+  std::vector<PrincipalValue> principals;
+  std::vector<CompiledCondition> conditions;
+};
+
+struct CompiledPolicyImpl {
+  std::string name;
+  PolicyType type;
+  bool variables;  // Version 2012-10-17: policy variables are substituted
+  std::vector<CompiledStatement> statements;
+};
+
+namespace {
+
+ActionPattern compile_action(std::string_view a) {
+  ActionPattern p;
+  if (a == "*") {
+    p.all = true;
+    return p;
+  }
+  size_t colon = a.find(':');
+  if (colon == std::string_view::npos) {
+    p.service = "\x02";  // never matches: malformed action (the validator reports it)
+    return p;
+  }
+  p.service = base::to_lower(a.substr(0, colon));
+  p.name = base::to_lower(a.substr(colon + 1));
+  p.literal = !has_wildcard(p.name);
+  return p;
+}
+
+CondValue compile_value(const Str& s, ConditionCompare cmp, bool variables) {
+  CondValue v;
+  v.text = s.value;
+  bool var_ok = cmp == ConditionCompare::StringEquals || cmp == ConditionCompare::StringEqualsIgnoreCase ||
+                cmp == ConditionCompare::StringLike || cmp == ConditionCompare::ArnLike || cmp == ConditionCompare::Bool;
+  v.variables = variables && var_ok && has_variables(s.value);
+  switch (cmp) {
+    case ConditionCompare::StringEqualsIgnoreCase: v.lower = base::to_lower(s.value); break;
+    case ConditionCompare::NumericEquals: case ConditionCompare::NumericLessThan:
+    case ConditionCompare::NumericLessThanEquals: case ConditionCompare::NumericGreaterThan:
+    case ConditionCompare::NumericGreaterThanEquals:
+      v.number = parse_number(s.value);
+      break;
+    case ConditionCompare::DateEquals: case ConditionCompare::DateLessThan: case ConditionCompare::DateLessThanEquals:
+    case ConditionCompare::DateGreaterThan: case ConditionCompare::DateGreaterThanEquals:
+      v.number = parse_date(s.value);
+      break;
+    case ConditionCompare::Bool: v.boolean = parse_bool(s.value); break;
+    case ConditionCompare::BinaryEquals: v.bytes = decode_base64(s.value); break;
+    case ConditionCompare::IpAddress: v.ip = parse_ip(s.value); break;
+    default: break;
+  }
+  return v;
+}
+
+}  // namespace
+
+CompiledPolicy::CompiledPolicy(const Policy& p, PolicyType type, std::string name)
+    : impl_(std::make_unique<CompiledPolicyImpl>()) {
+  impl_->name = std::move(name);
+  impl_->type = type;
+  impl_->variables = p.version == Version::V2012_10_17;
+  std::uint32_t index = 0;
+  for (const auto& s : p.statements) {
+    CompiledStatement c;
+    c.effect = s.effect;
+    c.index = index++;
+    c.sid = s.sid ? s.sid->value : std::string();
+    c.not_action = s.not_action;
+    for (const auto& a : s.actions) c.actions.push_back(compile_action(a.value));
+    c.has_resource = s.has_resource;
+    c.not_resource = s.not_resource;
+    for (const auto& r : s.resources) {
+      ResourcePattern rp;
+      rp.text = r.value;
+      rp.all = r.value == "*";
+      rp.variables = impl_->variables && has_variables(r.value);
+      c.resources.push_back(std::move(rp));
+    }
+    c.has_principal = s.has_principal;
+    c.not_principal = s.not_principal;
+    c.principals = s.principals;
+    for (const auto& cond : s.conditions) {
+      CompiledCondition cc;
+      cc.compare = compare_of(cond.op);
+      cc.negated = is_negated(cond.op);
+      cc.qualifier = cond.qualifier;
+      cc.if_exists = cond.if_exists;
+      cc.key = cond.key;
+      cc.key_lower = base::to_lower(cond.key);
+      for (const auto& v : cond.values) cc.values.push_back(compile_value(v, cc.compare, impl_->variables));
+      c.conditions.push_back(std::move(cc));
+    }
+    impl_->statements.push_back(std::move(c));
+  }
+  // Split ARN patterns only now: the strings no longer move.
+  for (auto& st : impl_->statements)
+    for (auto& rp : st.resources)
+      if (!rp.all && !rp.variables) rp.fields = split_arn(rp.text);
+}
+
+CompiledPolicy::~CompiledPolicy() = default;
+CompiledPolicy::CompiledPolicy(CompiledPolicy&&) noexcept = default;
+CompiledPolicy& CompiledPolicy::operator=(CompiledPolicy&&) noexcept = default;
+const std::string& CompiledPolicy::name() const { return impl_->name; }
+PolicyType CompiledPolicy::type() const { return impl_->type; }
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation
+
+namespace {
+
+enum class PrincipalKindOfCaller : std::uint8_t { Anonymous, Service, User, Role, AssumedRole, FederatedUser, Root, Other };
+
+/// The request, pre-digested once per evaluation.
+struct Prepared {
+  const Request& req;
+  std::string action_service;  // lowercase
+  std::string action_name;     // lowercase
+  ArnFields resource;
+  bool resource_all = false;
+  PrincipalKindOfCaller caller = PrincipalKindOfCaller::Other;
+  std::string_view partition, account;
+  std::string_view role_name;  // assumed-role sessions
+  std::string federated_user_arn;  // user ARN a federated-user session came from
+  std::string resource_account;
+  bool has_boundary = false;
+  std::vector<std::string>* missing = nullptr;  // explain mode only
+};
+
+bool is_service_principal(std::string_view p) {
+  return p.substr(0, 4) != "arn:" && p.find('.') != std::string_view::npos;
+}
+
+void prepare_principal(Prepared& p) {
+  std::string_view s = p.req.principal;
+  if (s.empty() || s == "*" || s == "anonymous") {
+    p.caller = PrincipalKindOfCaller::Anonymous;
+    return;
+  }
+  if (is_service_principal(s)) {
+    p.caller = PrincipalKindOfCaller::Service;
+    return;
+  }
+  ArnFields a = split_arn(s);
+  if (a.count < 6 || a.f[0] != "arn") return;
+  p.partition = a.f[1];
+  p.account = a.f[4];
+  std::string_view res = a.f[5];
+  if (a.f[2] == "iam") {
+    if (res == "root") p.caller = PrincipalKindOfCaller::Root;
+    else if (res.substr(0, 5) == "user/") p.caller = PrincipalKindOfCaller::User;
+    else if (res.substr(0, 5) == "role/") p.caller = PrincipalKindOfCaller::Role;
+  } else if (a.f[2] == "sts") {
+    if (res.substr(0, 13) == "assumed-role/") {
+      p.caller = PrincipalKindOfCaller::AssumedRole;
+      std::string_view rest = res.substr(13);
+      p.role_name = rest.substr(0, rest.find('/'));
+    } else if (res.substr(0, 15) == "federated-user/") {
+      p.caller = PrincipalKindOfCaller::FederatedUser;
+      p.federated_user_arn =
+          "arn:" + std::string(a.f[1]) + ":iam::" + std::string(a.f[4]) + ":user/" + std::string(res.substr(15));
+    }
+  }
+}
+
+std::optional<std::string_view> single_value(const Context& ctx, std::string_view key) {
+  const Context::Entry* e = ctx.find(key);
+  if (!e || e->multivalued || e->values.size() != 1) return std::nullopt;  // AWS: only single-valued keys
+  return std::string_view(e->values[0]);
+}
+
+std::optional<std::string> expand(std::string_view text, const Context& ctx) {
+  return substitute_variables(text, [&](std::string_view key) { return single_value(ctx, key); });
+}
+
+bool action_matches(const CompiledStatement& s, const Prepared& p) {
+  bool any = false;
+  for (const auto& a : s.actions) {
+    if (a.all) { any = true; break; }
+    if (a.service != p.action_service) continue;
+    if (a.literal ? a.name == p.action_name : glob_match(a.name, p.action_name, Case::Sensitive)) {
+      any = true;
+      break;
+    }
+  }
+  return s.not_action ? !any : any;
+}
+
+// AWS: wildcards apply within each colon-separated ARN field; partition, service, region and account
+// compare case-insensitively, the resource field case-sensitively; a trailing `*` in a short pattern
+// (fewer than six fields) spans the remaining fields.
+bool arn_fields_match(const ArnFields& pat, const ArnFields& req, bool pad_short) {
+  if (req.count < 6) return false;
+  ArnFields pf = pat;
+  if (pf.count < 6) {
+    if (!pad_short || pf.count == 0) return false;
+    std::string_view last = pf.f[pf.count - 1];
+    if (last.empty() || last.back() != '*') return false;
+    for (size_t i = pf.count; i < 6; ++i) pf.f[i] = "*";
+  }
+  if (!base::iequals(pf.f[0], "arn")) return false;
+  for (size_t i = 1; i < 5; ++i)
+    if (!glob_match(pf.f[i], req.f[i], Case::Insensitive)) return false;
+  return glob_match(pf.f[5], req.f[5], Case::Sensitive);
+}
+
+bool one_resource_matches(const ResourcePattern& rp, const Prepared& p, bool variables) {
+  if (rp.all) return true;
+  if (p.resource_all) {
+    // AWS (rule R7 in docs/semantics.md): an action without resource-level permissions is requested
+    // on "*"; a service-wide pattern such as arn:aws:s3:::* or arn:aws:lambda:*:*:* also covers it.
+    std::string expanded;
+    ArnFields f = rp.fields;
+    if (rp.variables) return false;
+    (void)expanded;
+    return f.count == 6 && glob_match(f.f[2], p.action_service, Case::Insensitive) && f.f[5] == "*";
+  }
+  if (rp.variables && variables) {
+    std::optional<std::string> e = expand(rp.text, p.req.context);
+    if (!e) return false;  // AWS: a variable with no value and no default matches nothing
+    return arn_fields_match(split_arn(*e), p.resource, true);
+  }
+  return arn_fields_match(rp.fields, p.resource, true);
+}
+
+bool resource_matches(const CompiledStatement& s, const Prepared& p, bool variables) {
+  if (!s.has_resource) return true;  // trust policies: the resource is the role itself
+  bool any = false;
+  for (const auto& r : s.resources)
+    if (one_resource_matches(r, p, variables)) { any = true; break; }
+  return s.not_resource ? !any : any;
+}
+
+bool is_account_principal(std::string_view v, std::string_view& account) {
+  if (v.size() == 12 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    account = v;
+    return true;
+  }
+  ArnFields a = split_arn(v);
+  if (a.count == 6 && a.f[0] == "arn" && a.f[2] == "iam" && a.f[5] == "root") {
+    account = a.f[4];
+    return true;
+  }
+  return false;
+}
+
+PMatch principal_entry_match(const PrincipalValue& pv, const Prepared& p) {
+  if (p.caller == PrincipalKindOfCaller::Anonymous)
+    return (pv.kind == PrincipalKind::Wildcard || (pv.kind == PrincipalKind::Aws && pv.value == "*")) ? PMatch::Match
+                                                                                                       : PMatch::NoMatch;
+  switch (pv.kind) {
+    case PrincipalKind::Wildcard: return PMatch::Match;
+    case PrincipalKind::Service:
+    case PrincipalKind::Federated:
+    case PrincipalKind::CanonicalUser: return pv.value == p.req.principal ? PMatch::Match : PMatch::NoMatch;
+    case PrincipalKind::Aws: break;
+  }
+  if (pv.value == "*") return PMatch::Match;
+  std::string_view acct;
+  if (is_account_principal(pv.value, acct)) return acct == p.account ? PMatch::AccountLevelMatch : PMatch::NoMatch;
+  if (p.caller == PrincipalKindOfCaller::AssumedRole) {
+    // AWS: a role ARN in a resource policy covers every session of that role (role path is not in
+    // the session ARN, so the role is identified by account and name).
+    ArnFields r = split_arn(pv.value);
+    if (r.count == 6 && r.f[2] == "iam" && r.f[5].substr(0, 5) == "role/" && r.f[1] == p.partition &&
+        r.f[4] == p.account) {
+      std::string_view path = r.f[5];
+      std::string_view name = path.substr(path.rfind('/') + 1);
+      if (base::iequals(name, p.role_name)) return PMatch::SessionRoleMatch;
+    }
+  } else if (p.caller == PrincipalKindOfCaller::FederatedUser) {
+    if (pv.value == p.federated_user_arn) return PMatch::SessionUserMatch;
+  }
+  return pv.value == p.req.principal ? PMatch::Match : PMatch::NoMatch;
+}
+
+PMatch principal_matches(const CompiledStatement& s, const Prepared& p) {
+  if (!s.has_principal) return PMatch::NoMatch;
+  PMatch best = PMatch::NoMatch;
+  for (const auto& pv : s.principals) best = std::max(best, principal_entry_match(pv, p));
+  if (!s.not_principal) return best;
+  // AWS: NotPrincipal applies to everyone not listed; a Deny with NotPrincipal always applies to a
+  // principal that has a permissions boundary.
+  if (s.effect == Effect::Deny && p.has_boundary) return PMatch::Match;
+  return best == PMatch::NoMatch ? PMatch::Match : PMatch::NoMatch;
+}
+
+// --- conditions ---
+
+bool compare_one(const CompiledCondition& c, const CondValue& pv, std::string_view rv, const Prepared& p,
+                 bool variables) {
+  std::string expanded;
+  std::string_view ptext = pv.text;
+  if (pv.variables && variables) {
+    std::optional<std::string> e = expand(pv.text, p.req.context);
+    if (!e) return false;  // AWS: an unresolved variable is "null": it equals nothing
+    expanded = std::move(*e);
+    ptext = expanded;
+  }
+  switch (c.compare) {
+    case ConditionCompare::StringEquals:
+      return pv.variables && variables ? strip_literal_marks(ptext) == rv : ptext == rv;
+    case ConditionCompare::StringEqualsIgnoreCase:
+      return pv.variables && variables ? base::iequals(strip_literal_marks(ptext), rv) : base::iequals(pv.lower, rv);
+    case ConditionCompare::StringLike: return glob_match(ptext, rv, Case::Sensitive);
+    case ConditionCompare::ArnLike: {
+      // AWS: ArnLike/ArnEquals glob each of the six colon-separated fields, case-sensitively.
+      ArnFields pf = split_arn(ptext), rf = split_arn(rv);
+      if (pf.count != 6 || rf.count != 6) return false;
+      for (size_t i = 0; i < 6; ++i)
+        if (!glob_match(pf.f[i], rf.f[i], Case::Sensitive)) return false;
+      return true;
+    }
+    case ConditionCompare::NumericEquals: case ConditionCompare::NumericLessThan:
+    case ConditionCompare::NumericLessThanEquals: case ConditionCompare::NumericGreaterThan:
+    case ConditionCompare::NumericGreaterThanEquals: case ConditionCompare::DateEquals:
+    case ConditionCompare::DateLessThan: case ConditionCompare::DateLessThanEquals:
+    case ConditionCompare::DateGreaterThan: case ConditionCompare::DateGreaterThanEquals: {
+      bool date = c.compare >= ConditionCompare::DateEquals;
+      std::optional<double> r = date ? parse_date(rv) : parse_number(rv);
+      if (!pv.number || !r) return false;
+      double a = *r, b = *pv.number;
+      switch (c.compare) {
+        case ConditionCompare::NumericEquals: case ConditionCompare::DateEquals: return a == b;
+        case ConditionCompare::NumericLessThan: case ConditionCompare::DateLessThan: return a < b;
+        case ConditionCompare::NumericLessThanEquals: case ConditionCompare::DateLessThanEquals: return a <= b;
+        case ConditionCompare::NumericGreaterThan: case ConditionCompare::DateGreaterThan: return a > b;
+        default: return a >= b;
+      }
+    }
+    case ConditionCompare::Bool: {
+      std::optional<bool> r = parse_bool(rv);
+      std::optional<bool> b = pv.variables && variables ? parse_bool(strip_literal_marks(ptext)) : pv.boolean;
+      return r && b && *r == *b;
+    }
+    case ConditionCompare::BinaryEquals: {
+      if (!pv.bytes) return false;
+      std::optional<std::string> r = decode_base64(rv);
+      return r ? *r == *pv.bytes : rv == *pv.bytes;
+    }
+    case ConditionCompare::IpAddress: {
+      std::optional<IpNetwork> r = parse_ip(rv);
+      return pv.ip && r && pv.ip->contains(*r);
+    }
+    case ConditionCompare::Null: return false;
+  }
+  return false;
+}
+
+// One context value against the policy values: OR for positive operators, NOR for negated ones.
+bool single_match(const CompiledCondition& c, std::string_view rv, const Prepared& p, bool variables) {
+  bool any = false;
+  for (const auto& pv : c.values)
+    if (compare_one(c, pv, rv, p, variables)) { any = true; break; }
+  return c.negated ? !any : any;
+}
+
+bool condition_matches(const CompiledCondition& c, const Prepared& p, bool variables) {
+  const Context::Entry* e = p.req.context.find_lower(c.key_lower);
+  if (!e && p.missing) p.missing->push_back(c.key);
+  if (c.compare == ConditionCompare::Null) {
+    // AWS: Null true = the key is absent; false = present. Values are OR'ed.
+    bool present = e != nullptr;
+    for (const auto& v : c.values)
+      if (base::iequals(v.text, present ? "false" : "true")) return true;
+    return false;
+  }
+  if (c.qualifier == Qualifier::ForAllValues) {
+    // AWS: ForAllValues is true when the key is missing or empty (vacuous truth).
+    if (!e || e->values.empty()) return true;
+    for (const auto& v : e->values)
+      if (!single_match(c, v, p, variables)) return false;
+    return true;
+  }
+  if (c.qualifier == Qualifier::ForAnyValue) {
+    if (!e || e->values.empty()) return false;
+    for (const auto& v : e->values)
+      if (single_match(c, v, p, variables)) return true;
+    return false;
+  }
+  // AWS: a missing key makes ...IfExists and negated operators true, all others false.
+  if (!e) return c.if_exists || c.negated;
+  if (e->multivalued || e->values.size() != 1) return false;  // a set operator is needed for multivalued keys
+  return single_match(c, e->values[0], p, variables);
+}
+
+bool conditions_match(const CompiledStatement& s, const Prepared& p, bool variables) {
+  for (const auto& c : s.conditions)
+    if (!condition_matches(c, p, variables)) return false;
+  return true;
+}
+
+struct Analysis {
+  TypeResult result = TypeResult::ImplicitlyDenied;
+  std::vector<StatementRef> allows, denies;
+  // resource policies: best principal match among allows / denies
+  PMatch best_allow = PMatch::NoMatch, best_deny = PMatch::NoMatch;
+  std::vector<std::pair<StatementRef, PMatch>> allow_matches;  // resource policy: allow statements and how
+  bool allow_via_wildcard_principal = false;
+};
+
+StatementRef ref(const CompiledPolicyImpl& pol, const CompiledStatement& s) {
+  return {pol.name, pol.type, s.index, s.sid, s.effect};
+}
+
+// Identity-style analysis (identity, boundary, session, one SCP/RCP level): no principal element.
+Analysis analyze_identity(const std::vector<const CompiledPolicy*>& pols, const Prepared& p, bool resource_side) {
+  Analysis a;
+  for (const CompiledPolicy* cp : pols) {
+    const CompiledPolicyImpl& pol = cp->impl();
+    for (const auto& s : pol.statements) {
+      if (!action_matches(s, p) || !resource_matches(s, p, pol.variables)) continue;
+      if (resource_side && s.has_principal && principal_matches(s, p) == PMatch::NoMatch) continue;
+      if (!conditions_match(s, p, pol.variables)) continue;
+      (s.effect == Effect::Deny ? a.denies : a.allows).push_back(ref(pol, s));
+    }
+  }
+  a.result = !a.denies.empty() ? TypeResult::ExplicitlyDenied
+             : !a.allows.empty() ? TypeResult::Allowed
+                                 : TypeResult::ImplicitlyDenied;
+  return a;
+}
+
+Analysis analyze_resource(const CompiledPolicy& cp, const Prepared& p) {
+  Analysis a;
+  const CompiledPolicyImpl& pol = cp.impl();
+  for (const auto& s : pol.statements) {
+    if (!action_matches(s, p) || !resource_matches(s, p, pol.variables)) continue;
+    PMatch m = principal_matches(s, p);
+    if (m == PMatch::NoMatch) continue;
+    if (!conditions_match(s, p, pol.variables)) continue;
+    if (s.effect == Effect::Deny) {
+      a.denies.push_back(ref(pol, s));
+      a.best_deny = std::max(a.best_deny, m);
+    } else {
+      a.allows.push_back(ref(pol, s));
+      a.allow_matches.push_back({ref(pol, s), m});
+      a.best_allow = std::max(a.best_allow, m);
+      if (m == PMatch::Match && !s.not_principal)
+        for (const auto& pv : s.principals)
+          if (pv.kind == PrincipalKind::Wildcard || (pv.kind == PrincipalKind::Aws && pv.value == "*"))
+            a.allow_via_wildcard_principal = true;
+    }
+  }
+  if (a.best_deny >= PMatch::SessionRoleMatch) a.result = TypeResult::ExplicitlyDenied;
+  else if (a.best_deny == PMatch::AccountLevelMatch) a.result = TypeResult::DeniedForAccount;
+  else if (a.best_allow >= PMatch::SessionRoleMatch) a.result = TypeResult::Allowed;
+  else if (a.best_allow == PMatch::AccountLevelMatch) a.result = TypeResult::AllowedForAccount;
+  else a.result = TypeResult::ImplicitlyDenied;
+  return a;
+}
+
+// Organization policies: every level needs an Allow; a Deny at any level denies.
+TypeResult analyze_levels(const std::vector<std::vector<const CompiledPolicy*>>& levels, const Prepared& p,
+                          std::vector<StatementRef>& denies, std::vector<StatementRef>& allows) {
+  if (levels.empty()) return TypeResult::NotApplicable;
+  bool denied = false, all_allow = true;
+  for (const auto& level : levels) {
+    Analysis a = analyze_identity(level, p, true);
+    if (a.result == TypeResult::ExplicitlyDenied) denied = true;
+    if (a.allows.empty()) all_allow = false;
+    denies.insert(denies.end(), a.denies.begin(), a.denies.end());
+    allows.insert(allows.end(), a.allows.begin(), a.allows.end());
+  }
+  return denied ? TypeResult::ExplicitlyDenied : all_allow ? TypeResult::Allowed : TypeResult::ImplicitlyDenied;
+}
+
+}  // namespace
+
+Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
+  Verdict v;
+  Prepared p{req};
+  std::vector<std::string> missing;
+  if (explain == Explain::Yes) p.missing = &missing;
+  {
+    std::string_view act = req.action;
+    size_t colon = act.find(':');
+    p.action_service = base::to_lower(act.substr(0, colon == std::string_view::npos ? 0 : colon));
+    p.action_name = base::to_lower(colon == std::string_view::npos ? act : act.substr(colon + 1));
+  }
+  p.resource_all = req.resource == "*";
+  if (!p.resource_all) p.resource = split_arn(req.resource);
+  prepare_principal(p);
+  p.has_boundary = !ps.boundaries.empty();
+  // The resource's account: as given; else from its ARN; else (S3 ARNs, "*") the caller's own.
+  p.resource_account = !req.resource_account.empty()  ? req.resource_account
+                       : (!p.resource_all && p.resource.count == 6 && !p.resource.f[4].empty())
+                           ? std::string(p.resource.f[4])
+                           : std::string(p.account);
+  bool authenticated = p.caller != PrincipalKindOfCaller::Anonymous;
+  bool service_caller = p.caller == PrincipalKindOfCaller::Service;
+  v.same_account = authenticated && !service_caller && !p.account.empty() && p.account == p.resource_account;
+
+  // AWS: sts:GetCallerIdentity needs no permission.
+  if (authenticated && p.action_service == "sts" && p.action_name == "getcalleridentity") {
+    v.decision = Decision::Allowed;
+    v.reason = "sts:GetCallerIdentity is always allowed for an authenticated caller";
+    return v;
+  }
+
+  std::vector<StatementRef> denies, allows;
+  Analysis id = analyze_identity(ps.identity, p, false);
+  v.identity = ps.identity.empty() ? TypeResult::NotApplicable : id.result;
+  Analysis res;
+  if (ps.resource) {
+    res = analyze_resource(*ps.resource, p);
+    v.resource = res.result;
+  } else {
+    res.result = TypeResult::NotApplicable;
+  }
+  Analysis bnd, ses;
+  if (!ps.boundaries.empty()) v.boundary = (bnd = analyze_identity(ps.boundaries, p, false)).result;
+  if (!ps.session.empty()) v.session = (ses = analyze_identity(ps.session, p, false)).result;
+  std::vector<StatementRef> scp_denies, scp_allows, rcp_denies, rcp_allows;
+  v.scp = analyze_levels(ps.scp_levels, p, scp_denies, scp_allows);
+  v.rcp = analyze_levels(ps.rcp_levels, p, rcp_denies, rcp_allows);
+
+  // 1. Explicit deny anywhere wins.
+  // AWS: a resource-policy Deny naming the caller's account denies too.
+  bool explicit_deny = res.result == TypeResult::ExplicitlyDenied || res.result == TypeResult::DeniedForAccount ||
+                       v.scp == TypeResult::ExplicitlyDenied || v.rcp == TypeResult::ExplicitlyDenied;
+  if (authenticated)
+    explicit_deny = explicit_deny || id.result == TypeResult::ExplicitlyDenied ||
+                    v.boundary == TypeResult::ExplicitlyDenied || v.session == TypeResult::ExplicitlyDenied;
+  if (explicit_deny) {
+    v.decision = Decision::ExplicitlyDenied;
+    if (explain == Explain::Yes) {
+      for (auto* list : {&scp_denies, &rcp_denies, &res.denies}) v.deciding.insert(v.deciding.end(), list->begin(), list->end());
+      if (authenticated)
+        for (auto* list : {&id.denies, &bnd.denies, &ses.denies})
+          v.deciding.insert(v.deciding.end(), list->begin(), list->end());
+      v.reason = "an explicit Deny statement applies";
+    }
+    goto done;
+  }
+
+  if (!authenticated) {
+    // Anonymous callers: only a resource policy naming "*" can allow; RCPs still apply.
+    if (res.result == TypeResult::Allowed && v.rcp != TypeResult::ImplicitlyDenied) {
+      v.decision = Decision::Allowed;
+      v.deciding = res.allows;
+      v.reason = "the resource policy allows anonymous access";
+    } else {
+      v.decision = Decision::ImplicitlyDenied;
+      v.reason = res.result == TypeResult::Allowed ? "a resource control policy level has no matching Allow"
+                                                   : "no resource policy statement allows anonymous access";
+    }
+    goto done;
+  }
+
+  // 2-3. Organization guardrails: every level must allow.
+  if (v.rcp == TypeResult::ImplicitlyDenied || v.scp == TypeResult::ImplicitlyDenied) {
+    v.decision = Decision::ImplicitlyDenied;
+    v.reason = v.scp == TypeResult::ImplicitlyDenied ? "a service control policy level has no matching Allow"
+                                                     : "a resource control policy level has no matching Allow";
+    goto done;
+  }
+
+  {
+    bool resource_direct = res.result == TypeResult::Allowed;
+    bool identity_allows = id.result == TypeResult::Allowed;
+    bool allowed = false;
+    std::string why;
+    if (service_caller) {
+      allowed = resource_direct;
+      why = allowed ? "the resource policy allows the service principal" : "no resource policy statement allows the service principal";
+    } else if (v.same_account) {
+      // How the resource's service trusts the caller's account (AWS: KMS key policies and role trust
+      // policies must trust the account explicitly; other services trust it implicitly).
+      enum class Trust { Implicit, Explicit, None } trust = Trust::Implicit;
+      bool kms_key = p.action_service == "kms" && (p.resource_all || p.resource.f[5].substr(0, 4) == "key/");
+      bool account_allow = std::any_of(res.allow_matches.begin(), res.allow_matches.end(),
+                                       [](const auto& m) { return m.second == PMatch::AccountLevelMatch; });
+      if (kms_key) {
+        trust = (p.resource_all) ? Trust::Implicit : account_allow ? Trust::Explicit : Trust::None;
+      } else if (p.action_service == "sts" && ps.resource) {
+        trust = account_allow ? Trust::Explicit : Trust::None;
+      }
+      switch (trust) {
+        case Trust::Implicit:
+        case Trust::Explicit: allowed = resource_direct || identity_allows; break;
+        case Trust::None: allowed = resource_direct; break;
+      }
+      why = resource_direct ? "the resource policy names the caller"
+            : identity_allows ? (trust == Trust::None ? "" : "an identity policy allows")
+                              : "";
+      if (!allowed)
+        why = trust == Trust::None && identity_allows
+                  ? (p.action_service == "kms" ? "the key policy does not trust the account" : "the trust policy does not trust the account")
+                  : "no identity or resource policy statement allows the request";
+    } else {
+      // AWS: cross-account access needs both sides: the caller's identity policy and the resource policy.
+      allowed = (res.result == TypeResult::Allowed || res.result == TypeResult::AllowedForAccount) && identity_allows;
+      why = allowed ? "cross-account: both the identity policy and the resource policy allow"
+            : identity_allows ? "cross-account: the resource policy does not allow the caller"
+                              : "cross-account: no identity policy allows the request";
+    }
+
+    // Session policies: AWS: they limit identity grants, and grants to the role (not the session).
+    if (allowed && !ps.session.empty() && v.session != TypeResult::Allowed) {
+      bool bypass = v.same_account && std::any_of(res.allow_matches.begin(), res.allow_matches.end(), [&](const auto& m) {
+                      return m.second == PMatch::Match || m.second == PMatch::SessionUserMatch;
+                    });
+      bypass = bypass && (p.caller == PrincipalKindOfCaller::AssumedRole || p.caller == PrincipalKindOfCaller::FederatedUser);
+      if (!bypass) {
+        allowed = false;
+        why = "the session policy does not allow the request";
+      }
+    }
+    // Permissions boundary: AWS: an implicit deny in the boundary blocks everything except, in the
+    // same account, a resource policy that names the user or session ARN directly.
+    if (allowed && !ps.boundaries.empty() && v.boundary != TypeResult::Allowed) {
+      bool bypass = false;
+      if (v.same_account && resource_direct) {
+        for (const auto& m : res.allow_matches) {
+          if (m.second != PMatch::Match) continue;
+          if (p.caller == PrincipalKindOfCaller::AssumedRole || p.caller == PrincipalKindOfCaller::User ||
+              p.caller == PrincipalKindOfCaller::FederatedUser)
+            bypass = true;
+          else if (p.caller == PrincipalKindOfCaller::Role && res.allow_via_wildcard_principal)
+            bypass = true;
+        }
+      }
+      if (!bypass) {
+        allowed = false;
+        why = "the permissions boundary does not allow the request";
+      }
+    }
+    v.decision = allowed ? Decision::Allowed : Decision::ImplicitlyDenied;
+    v.reason = why;
+    if (allowed && explain == Explain::Yes) {
+      v.deciding = id.allows;
+      v.deciding.insert(v.deciding.end(), res.allows.begin(), res.allows.end());
+    }
+  }
+
+done:
+  if (explain == Explain::Yes) {
+    std::sort(missing.begin(), missing.end());
+    missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
+    v.missing_context_keys = std::move(missing);
+  }
+  return v;
+}
+
+}  // namespace iamforge::policy

@@ -1,0 +1,116 @@
+#pragma once
+/// Compiled policies and the evaluator: decides a request as AWS does, and says why.
+/// AWS: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "iamforge/policy/policy.hpp"
+
+namespace iamforge::policy {
+
+/// Final decision, named as AWS's policy simulator names it.
+enum class Decision : std::uint8_t { Allowed, ExplicitlyDenied, ImplicitlyDenied };
+std::string_view to_string(Decision d);
+
+/// The outcome of one policy type (or of a resource policy with its principal-match nuance).
+enum class TypeResult : std::uint8_t {
+  NotApplicable,      ///< no such policy in the request
+  Allowed,
+  ImplicitlyDenied,
+  ExplicitlyDenied,
+  AllowedForAccount,  ///< resource policy: an Allow naming only the caller's account
+  DeniedForAccount,   ///< resource policy: a Deny naming only the caller's account
+};
+std::string_view to_string(TypeResult r);
+
+/// A request context: case-insensitive keys, string values, single- or multi-valued.
+class Context {
+ public:
+  /// Adds or replaces a key. `multivalued` marks a list value (even with 0 or 1 element).
+  void set(std::string_view key, std::vector<std::string> values, bool multivalued);
+  void set(std::string_view key, std::string value) { set(key, {std::move(value)}, false); }
+  struct Entry {
+    std::string key;        ///< as given
+    std::string key_lower;
+    std::vector<std::string> values;
+    bool multivalued = false;
+  };
+  /// Lookup by lowercase key; null when absent.
+  const Entry* find_lower(std::string_view key_lower) const;
+  const Entry* find(std::string_view key) const;
+  const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
+  std::vector<Entry> entries_;  // small; linear search beats hashing for ~20 keys
+};
+
+/// One authorization request.
+struct Request {
+  std::string principal;        ///< caller ARN, a service principal ("ec2.amazonaws.com"), or "" / "*" for anonymous
+  std::string action;           ///< "service:Action"
+  std::string resource = "*";   ///< concrete ARN, or "*" for actions without resource-level permissions
+  std::string resource_account; ///< owner of the resource; empty: taken from the ARN, else the caller's account
+  Context context;
+};
+
+struct CompiledPolicyImpl;
+
+/// A policy prepared for evaluation: actions resolved once, ARN patterns split once, condition
+/// values typed once. Immutable and thread-safe after construction.
+class CompiledPolicy {
+ public:
+  CompiledPolicy(const Policy& p, PolicyType type, std::string name);
+  ~CompiledPolicy();
+  CompiledPolicy(CompiledPolicy&&) noexcept;
+  CompiledPolicy& operator=(CompiledPolicy&&) noexcept;
+  const std::string& name() const;
+  PolicyType type() const;
+  const CompiledPolicyImpl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<CompiledPolicyImpl> impl_;
+};
+
+/// Every policy that applies to one request, by type.
+struct PolicySet {
+  std::vector<const CompiledPolicy*> identity;
+  std::vector<const CompiledPolicy*> boundaries;       ///< at most one in AWS; all must allow
+  std::vector<const CompiledPolicy*> session;          ///< session policies; all must allow
+  const CompiledPolicy* resource = nullptr;            ///< resource-based (or trust) policy
+  std::vector<std::vector<const CompiledPolicy*>> scp_levels;  ///< root first, account last
+  std::vector<std::vector<const CompiledPolicy*>> rcp_levels;
+};
+
+/// A statement that decided (or contributed to) the result.
+struct StatementRef {
+  std::string policy;   ///< policy name
+  PolicyType type = PolicyType::Identity;
+  std::uint32_t index = 0;  ///< 0-based statement index
+  std::string sid;
+  Effect effect = Effect::Allow;
+};
+
+struct Verdict {
+  Decision decision = Decision::ImplicitlyDenied;
+  std::vector<StatementRef> deciding;     ///< denies when denied; allows when allowed
+  TypeResult identity = TypeResult::NotApplicable;
+  TypeResult resource = TypeResult::NotApplicable;
+  TypeResult boundary = TypeResult::NotApplicable;
+  TypeResult session = TypeResult::NotApplicable;
+  TypeResult scp = TypeResult::NotApplicable;
+  TypeResult rcp = TypeResult::NotApplicable;
+  bool same_account = false;
+  std::vector<std::string> missing_context_keys;  ///< keys conditions asked for that the request lacked
+  std::string reason;                              ///< one sentence: why this decision
+};
+
+enum class Explain : std::uint8_t { No, Yes };
+
+/// Decides `request` against `policies`. Never fails; unknown or malformed values simply don't match.
+Verdict evaluate(const PolicySet& policies, const Request& request, Explain explain = Explain::Yes);
+
+}  // namespace iamforge::policy

@@ -1,0 +1,248 @@
+#include "iamforge/policy/match.hpp"
+
+#include <arpa/inet.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "iamforge/base/strings.hpp"
+
+namespace iamforge::policy {
+
+bool glob_match(std::string_view p, std::string_view t, Case cs) {
+  // Iterative wildcard matching with single-star backtracking: O(|p|*|t|) worst case, no recursion.
+  auto eq = [cs](char a, char b) {
+    return cs == Case::Sensitive ? a == b : base::ascii_lower(a) == base::ascii_lower(b);
+  };
+  size_t pi = 0, ti = 0, star_p = std::string_view::npos, star_t = 0;
+  while (ti < t.size()) {
+    if (pi < p.size()) {
+      char c = p[pi];
+      if (c == '\x01' && pi + 1 < p.size()) {
+        if (eq(p[pi + 1], t[ti])) { pi += 2; ++ti; continue; }
+      } else if (c == '*') {
+        star_p = pi++;
+        star_t = ti;
+        continue;
+      } else if (c == '?' || eq(c, t[ti])) {
+        ++pi; ++ti;
+        continue;
+      }
+    }
+    if (star_p == std::string_view::npos) return false;
+    pi = star_p + 1;
+    ti = ++star_t;
+  }
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size();
+}
+
+bool has_wildcard(std::string_view p) {
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '\x01') { ++i; continue; }
+    if (p[i] == '*' || p[i] == '?') return true;
+  }
+  return false;
+}
+
+std::string strip_literal_marks(std::string_view s) {
+  std::string r;
+  r.reserve(s.size());
+  for (char c : s)
+    if (c != '\x01') r.push_back(c);
+  return r;
+}
+
+ArnFields split_arn(std::string_view arn) {
+  ArnFields a;
+  size_t start = 0;
+  while (a.count < 5) {
+    size_t p = arn.find(':', start);
+    if (p == std::string_view::npos) break;
+    a.f[a.count++] = arn.substr(start, p - start);
+    start = p + 1;
+  }
+  a.f[a.count++] = arn.substr(start);
+  return a;
+}
+
+std::optional<double> parse_number(std::string_view s) {
+  // AWS: integers and decimals ("10", "3.5"); we also take a sign and an exponent, nothing else.
+  if (s.empty() || s.size() > 64) return std::nullopt;
+  size_t i = 0;
+  if (s[i] == '-' || s[i] == '+') ++i;
+  size_t digits = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++digits;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++digits;
+  }
+  if (digits == 0) return std::nullopt;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    size_t ed = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++ed;
+    if (ed == 0) return std::nullopt;
+  }
+  if (i != s.size()) return std::nullopt;
+  char buf[72];
+  std::memcpy(buf, s.data(), s.size());
+  buf[s.size()] = 0;
+  return std::strtod(buf, nullptr);
+}
+
+namespace {
+// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+long long days_from_civil(long long y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const long long era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<long long>(doe) - 719468;
+}
+bool digits(std::string_view s, size_t at, size_t n, int& out) {
+  if (at + n > s.size()) return false;
+  out = 0;
+  for (size_t i = 0; i < n; ++i) {
+    char c = s[at + i];
+    if (c < '0' || c > '9') return false;
+    out = out * 10 + (c - '0');
+  }
+  return true;
+}
+}  // namespace
+
+std::optional<double> parse_date(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  // Epoch seconds: all digits (optionally a fraction).
+  bool all_digits = true;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || c == '.')) { all_digits = false; break; }
+  if (all_digits && s.size() != 4) return parse_number(s);
+  // AWS: W3C profile of ISO 8601: YYYY[-MM[-DD[Thh:mm[:ss[.s+]]TZD]]].
+  int y, mo = 1, d = 1, h = 0, mi = 0, sec = 0;
+  double frac = 0;
+  if (!digits(s, 0, 4, y)) return std::nullopt;
+  size_t i = 4;
+  auto done = [&](long long tz_offset_s) -> std::optional<double> {
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+    return static_cast<double>(days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400LL +
+                               h * 3600LL + mi * 60LL + sec - tz_offset_s) + frac;
+  };
+  if (i == s.size()) return done(0);
+  if (s[i] != '-' || !digits(s, i + 1, 2, mo)) return std::nullopt;
+  i += 3;
+  if (i == s.size()) return done(0);
+  if (s[i] != '-' || !digits(s, i + 1, 2, d)) return std::nullopt;
+  i += 3;
+  if (i == s.size()) return done(0);
+  if (s[i] != 'T' && s[i] != 't') return std::nullopt;
+  if (!digits(s, i + 1, 2, h) || i + 3 >= s.size() || s[i + 3] != ':' || !digits(s, i + 4, 2, mi)) return std::nullopt;
+  i += 6;
+  if (i < s.size() && s[i] == ':') {
+    if (!digits(s, i + 1, 2, sec)) return std::nullopt;
+    i += 3;
+    if (i < s.size() && s[i] == '.') {
+      size_t b = ++i;
+      double scale = 0.1;
+      while (i < s.size() && s[i] >= '0' && s[i] <= '9') frac += (s[i++] - '0') * scale, scale /= 10;
+      if (i == b) return std::nullopt;
+    }
+  }
+  if (i == s.size()) return done(0);  // no zone: taken as UTC
+  if (s[i] == 'Z' || s[i] == 'z') return i + 1 == s.size() ? done(0) : std::nullopt;
+  if (s[i] == '+' || s[i] == '-') {
+    int th, tm = 0;
+    if (!digits(s, i + 1, 2, th)) return std::nullopt;
+    size_t j = i + 3;
+    if (j < s.size() && s[j] == ':') ++j;
+    if (j < s.size()) {
+      if (!digits(s, j, 2, tm)) return std::nullopt;
+      j += 2;
+    }
+    if (j != s.size()) return std::nullopt;
+    long long off = (th * 3600LL + tm * 60LL) * (s[i] == '-' ? -1 : 1);
+    return done(off);
+  }
+  return std::nullopt;
+}
+
+std::optional<bool> parse_bool(std::string_view s) {
+  if (base::iequals(s, "true")) return true;
+  if (base::iequals(s, "false")) return false;
+  return std::nullopt;
+}
+
+std::optional<std::string> decode_base64(std::string_view s) {
+  auto val = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  while (!s.empty() && s.back() == '=') s.remove_suffix(1);
+  std::string out;
+  unsigned buf = 0;
+  int bits = 0;
+  for (char c : s) {
+    int v = val(c);
+    if (v < 0) return std::nullopt;
+    buf = (buf << 6) | static_cast<unsigned>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buf >> bits) & 0xFF));
+    }
+  }
+  if (bits >= 6) return std::nullopt;  // a lone trailing character
+  return out;
+}
+
+bool IpNetwork::contains(const IpNetwork& ip) const {
+  if (v4 != ip.v4) return false;
+  unsigned full = prefix / 8, rem = prefix % 8;
+  if (std::memcmp(addr.data(), ip.addr.data(), full) != 0) return false;
+  if (rem == 0) return true;
+  auto mask = static_cast<std::uint8_t>(0xFF << (8 - rem));
+  return (addr[full] & mask) == (ip.addr[full] & mask);
+}
+
+std::optional<IpNetwork> parse_ip(std::string_view s) {
+  if (s.empty() || s.size() > 64) return std::nullopt;
+  std::string host(s);
+  int prefix = -1;
+  if (auto slash = host.find('/'); slash != std::string::npos) {
+    std::string_view p = std::string_view(host).substr(slash + 1);
+    if (p.empty() || p.size() > 3) return std::nullopt;
+    prefix = 0;
+    for (char c : p) {
+      if (c < '0' || c > '9') return std::nullopt;
+      prefix = prefix * 10 + (c - '0');
+    }
+    host.resize(slash);
+  }
+  IpNetwork n;
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, host.c_str(), buf) == 1) {
+    if (prefix > 32) return std::nullopt;
+    n.v4 = true;
+    std::memcpy(n.addr.data() + 12, buf, 4);
+    n.addr[10] = n.addr[11] = 0xFF;
+    n.prefix = static_cast<std::uint8_t>(96 + (prefix < 0 ? 32 : prefix));
+  } else if (inet_pton(AF_INET6, host.c_str(), buf) == 1) {
+    if (prefix > 128) return std::nullopt;
+    std::memcpy(n.addr.data(), buf, 16);
+    n.prefix = static_cast<std::uint8_t>(prefix < 0 ? 128 : prefix);
+  } else {
+    return std::nullopt;
+  }
+  // Canonicalise: zero the host bits so two spellings of one network compare equal.
+  return n;
+}
+
+}  // namespace iamforge::policy

@@ -1,0 +1,595 @@
+// Validation: everything AWS (or Access Analyzer) would reject or flag, as diagnostics with spans.
+#include "iamforge/policy/validator.hpp"
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+
+#include "iamforge/base/strings.hpp"
+#include "iamforge/policy/match.hpp"
+
+namespace iamforge::policy {
+
+using base::Diagnostic;
+using base::Severity;
+using base::Span;
+using catalog::AccessLevel;
+using catalog::Catalog;
+using catalog::KeyType;
+
+std::size_t size_limit(PolicyType t) {
+  switch (t) {
+    case PolicyType::Identity: case PolicyType::Boundary: return 6144;   // AWS: managed policy size
+    case PolicyType::Inline: return 10240;                               // AWS: inline policies of a role
+    case PolicyType::Trust: return 2048;                                 // AWS: ACLSizePerRole default
+    case PolicyType::Session: return 2048;                               // AWS: session policy plaintext
+    case PolicyType::Scp: case PolicyType::Rcp: return 5120;             // AWS Organizations quota
+    case PolicyType::Resource: return 20480;                             // AWS: S3 bucket policy (largest common)
+  }
+  return 6144;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Glob/template intersection: can one string match both the policy pattern and the ARN template?
+
+namespace {
+
+// A token class: one char (Lit), any char (Any), any char but '/' (NoSlash); `star` repeats 0..n.
+struct Tok {
+  enum Cls : std::uint8_t { Lit, Any, NoSlash } cls;
+  char c;
+  bool star;
+};
+
+std::vector<Tok> tokens_from_pattern(std::string_view p) {
+  std::vector<Tok> t;
+  for (size_t i = 0; i < p.size(); ++i) {
+    char c = p[i];
+    if (c == '*') t.push_back({Tok::Any, 0, true});
+    else if (c == '?') t.push_back({Tok::Any, 0, false});
+    else if (c == '$' && i + 1 < p.size() && p[i + 1] == '{') {  // a policy variable: unknown text
+      size_t close = p.find('}', i);
+      if (close == std::string_view::npos) { t.push_back({Tok::Lit, c, false}); continue; }
+      t.push_back({Tok::Any, 0, true});
+      i = close;
+    } else t.push_back({Tok::Lit, base::ascii_lower(c), false});
+  }
+  return t;
+}
+
+// Whether a template placeholder's value may contain '/': ids and a few well-known names never do
+// (an S3 bucket name, say); anything else is given the benefit of the doubt (paths, keys, names
+// with paths), so the check warns only when it is sure.
+bool placeholder_may_contain_slash(std::string_view name) {
+  static constexpr std::string_view kNoSlash[] = {"BucketName", "AccessPointName", "FunctionName", "TableName",
+                                                  "QueueName", "TopicName", "ClusterName", "TrainingJobName",
+                                                  "ProcessingJobName", "NotebookInstanceName", "Region", "Account",
+                                                  "Partition"};
+  if (name.size() > 2 && (name.substr(name.size() - 2) == "Id" || name.substr(name.size() - 2) == "ID")) return false;
+  for (auto n : kNoSlash)
+    if (n == name) return false;
+  return true;
+}
+
+// Template placeholders: at least one character; only a field's last placeholder may contain '/'.
+std::vector<Tok> tokens_from_template(std::string_view p) {
+  std::vector<Tok> t;
+  size_t last_ph = p.rfind("${");
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '$' && i + 1 < p.size() && p[i + 1] == '{') {
+      size_t close = p.find('}', i);
+      if (close == std::string_view::npos) break;
+      std::string_view name = p.substr(i + 2, close - i - 2);
+      Tok::Cls cls = i == last_ph && placeholder_may_contain_slash(name) ? Tok::Any : Tok::NoSlash;
+      t.push_back({cls, 0, false});
+      t.push_back({cls, 0, true});
+      i = close;
+    } else {
+      t.push_back({Tok::Lit, base::ascii_lower(p[i]), false});
+    }
+  }
+  return t;
+}
+
+bool classes_meet(const Tok& a, const Tok& b) {
+  if (a.cls == Tok::Lit && b.cls == Tok::Lit) return a.c == b.c;
+  if (a.cls == Tok::Lit) return b.cls == Tok::Any || a.c != '/';
+  if (b.cls == Tok::Lit) return a.cls == Tok::Any || b.c != '/';
+  return true;
+}
+
+bool tokens_meet(const std::vector<Tok>& a, const std::vector<Tok>& b) {
+  size_t n = a.size(), m = b.size();
+  std::vector<char> seen((n + 1) * (m + 1), 0);
+  std::vector<std::pair<size_t, size_t>> stack{{0, 0}};
+  while (!stack.empty()) {
+    auto [i, j] = stack.back();
+    stack.pop_back();
+    if (seen[i * (m + 1) + j]) continue;
+    seen[i * (m + 1) + j] = 1;
+    if (i == n && j == m) return true;
+    if (i < n && a[i].star) stack.push_back({i + 1, j});
+    if (j < m && b[j].star) stack.push_back({i, j + 1});
+    if (i < n && j < m && classes_meet(a[i], b[j]))
+      stack.push_back({a[i].star ? i : i + 1, b[j].star ? j : j + 1});
+  }
+  return false;
+}
+
+}  // namespace
+
+bool pattern_meets_template(std::string_view pattern, std::string_view tmpl) {
+  if (pattern == "*") return true;
+  ArnFields pf = split_arn(pattern), tf = split_arn(tmpl);
+  if (tf.count != 6) return true;  // unknown template shape: assume it may match
+  if (pf.count < 6) {
+    if (pf.count == 0 || pf.f[pf.count - 1].empty() || pf.f[pf.count - 1].back() != '*') return false;
+    for (size_t i = pf.count; i < 6; ++i) pf.f[i] = "*";
+  }
+  for (size_t i = 0; i < 6; ++i)
+    if (!tokens_meet(tokens_from_pattern(pf.f[i]), tokens_from_template(tf.f[i]))) return false;
+  return true;
+}
+
+namespace {
+
+// Fills a template's placeholders from a policy pattern, field by field: a suggested fix.
+std::string suggest_arn(std::string_view pattern, std::string_view tmpl) {
+  ArnFields pf = split_arn(pattern), tf = split_arn(tmpl);
+  if (pf.count != 6 || tf.count != 6) return {};
+  std::string out;
+  for (size_t i = 0; i < 6; ++i) {
+    if (i) out.push_back(':');
+    std::string_view t = tf.f[i];
+    if (t.find("${") == std::string_view::npos) {
+      out.append(t);
+      continue;
+    }
+    if (i < 5) {
+      out.append(pf.f[i]);
+      continue;
+    }
+    // Resource field: split the pattern on '/', fill placeholders in order.
+    std::vector<std::string_view> parts = base::split(pf.f[5], '/');
+    size_t k = 0;
+    for (size_t j = 0; j < t.size(); ++j) {
+      if (t[j] == '$' && j + 1 < t.size() && t[j + 1] == '{') {
+        size_t close = t.find('}', j);
+        out.append(k < parts.size() ? std::string(parts[k]) : "*");
+        ++k;
+        j = close == std::string_view::npos ? t.size() : close;
+      } else {
+        out.push_back(t[j]);
+      }
+    }
+  }
+  return out;
+}
+
+bool is_alnum(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  });
+}
+
+class Validator {
+ public:
+  Validator(std::string_view text, PolicyType type, Owner owner, const Catalog& cat, std::vector<Diagnostic>& d)
+      : text_(text), type_(type), owner_(owner), cat_(cat), diags_(d) {}
+
+  void run(const Policy& p) {
+    document_checks(p);
+    std::unordered_map<std::string, Span> sids;
+    for (const auto& s : p.statements) {
+      if (s.sid) {
+        if (!sids.emplace(s.sid->value, s.sid->span).second)
+          add("policy.duplicate-sid", Severity::Error, "duplicate statement id `" + s.sid->value + "`", s.sid->span,
+              "statement ids must be unique within a policy");
+        bool strict_sid = type_ != PolicyType::Resource;
+        if (strict_sid && !is_alnum(s.sid->value))
+          add("policy.invalid-sid", Severity::Error, "statement id `" + s.sid->value + "` may only contain letters and digits",
+              s.sid->span);
+      }
+      statement(p, s);
+    }
+  }
+
+ private:
+  void add(std::string code, Severity sev, std::string msg, Span span, std::string help = {}) {
+    diags_.push_back({std::move(code), sev, std::move(msg), span, std::move(help)});
+  }
+
+  void document_checks(const Policy& p) {
+    bool needs_2012 = type_ == PolicyType::Identity || type_ == PolicyType::Boundary || type_ == PolicyType::Scp ||
+                      type_ == PolicyType::Rcp;
+    if (p.version == Version::Missing)
+      add("policy.missing-version", needs_2012 ? Severity::Error : Severity::Warning,
+          "the policy has no `Version`", {0, 0}, "add `\"Version\": \"2012-10-17\"` (without it policy variables are not expanded)");
+    else if (p.version == Version::V2008_10_17 && needs_2012)
+      add("policy.old-version", Severity::Error, "this policy type requires version `2012-10-17`", p.version_span);
+    if (p.id && is_identity_like(type_))
+      add("policy.id-in-identity-policy", Severity::Warning, "`Id` is not used in " + std::string(to_string(type_)) + " policies",
+          p.id->span);
+    // AWS: IAM accepts only TAB, LF, CR and U+0020..U+00FF.
+    size_t chars = 0;
+    for (size_t i = 0; i < text_.size();) {
+      auto c = static_cast<unsigned char>(text_[i]);
+      size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
+      unsigned cp = c;
+      if (n > 1 && i + n <= text_.size()) {
+        cp = c & (0x7F >> n);
+        for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text_[i + k]) & 0x3F);
+      }
+      if (type_ != PolicyType::Resource && !(cp == 9 || cp == 10 || cp == 13 || (cp >= 0x20 && cp <= 0xFF))) {
+        add("policy.invalid-character", Severity::Error, "character U+" + hex(cp) + " is not allowed in IAM policies",
+            {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(i + n)},
+            "IAM accepts tab, newline and U+0020 to U+00FF only");
+        break;
+      }
+      bool ws = cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r';
+      bool counts = type_ == PolicyType::Scp || type_ == PolicyType::Rcp || !ws;  // AWS: IAM ignores whitespace
+      if (counts) ++chars;
+      i += n;
+    }
+    if (owner_ == Owner::Customer && chars > size_limit(type_))
+      add("policy.too-large", Severity::Error,
+          "the policy has " + std::to_string(chars) + " characters; a " + std::string(to_string(type_)) +
+              " policy allows " + std::to_string(size_limit(type_)),
+          {0, 0}, "split it into several policies");
+  }
+
+  static std::string hex(unsigned v) {
+    static const char* d = "0123456789ABCDEF";
+    std::string s;
+    do { s.insert(s.begin(), d[v & 15]); v >>= 4; } while (v);
+    while (s.size() < 4) s.insert(s.begin(), '0');
+    return s;
+  }
+
+  // Resolves an action string; reports problems; returns matched catalog action ids.
+  std::vector<catalog::Id> action(const Str& a, bool& wildcard) {
+    wildcard = has_wildcard(a.value);
+    if (a.value == "*") return cat_.match_actions("*");
+    size_t colon = a.value.find(':');
+    if (colon == std::string::npos) {
+      add("policy.invalid-action", Severity::Error, "action `" + a.value + "` has no service prefix", a.span,
+          "write it as `service:Action`, e.g. `s3:GetObject`");
+      return {};
+    }
+    if (a.value.find(':', colon + 1) != std::string::npos) {
+      add("policy.invalid-action", Severity::Error, "action `" + a.value + "` has more than one `:`", a.span);
+      return {};
+    }
+    std::string_view prefix = std::string_view(a.value).substr(0, colon);
+    if (prefix.empty() || !std::all_of(prefix.begin(), prefix.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+        })) {
+      add("policy.invalid-action", Severity::Error, "invalid service prefix `" + std::string(prefix) + "`", a.span,
+          "wildcards are not allowed in the service prefix");
+      return {};
+    }
+    const catalog::Service* svc = cat_.find_service(prefix);
+    // AWS: services retired from the Service Authorization Reference still appear in AWS managed
+    // policies (e.g. ReadOnlyAccess grants deepcomposer:*); IAM accepts them.
+    static constexpr std::string_view kRetired[] = {"deepcomposer", "deepracer", "elastic-inference", "iot1click",
+                                                    "honeycode", "worklink", "sumerian", "iotthingsgraph", "nimble"};
+    if (!svc && std::any_of(std::begin(kRetired), std::end(kRetired), [&](std::string_view r) { return base::iequals(r, prefix); })) {
+      add("policy.retired-service", Severity::Warning, "service `" + std::string(prefix) + "` has been retired", a.span,
+          "its actions no longer grant anything; remove them");
+      return {};
+    }
+    if (!svc) {
+      std::vector<std::string_view> names;
+      for (const auto& s : cat_.services()) names.push_back(s.prefix);
+      std::string hint = base::did_you_mean(prefix, names);
+      add("policy.unknown-service", Severity::Error, "unknown service prefix `" + std::string(prefix) + "`", a.span,
+          hint.empty() ? "" : "did you mean `" + hint + "`?");
+      return {};
+    }
+    std::vector<catalog::Id> ids = cat_.match_actions(a.value);
+    if (ids.empty()) {
+      if (wildcard) {
+        add("policy.unknown-action", Severity::Error, "`" + a.value + "` matches no action of " + svc->prefix, a.span);
+      } else {
+        std::vector<std::string_view> names;
+        for (auto id : svc->actions) names.push_back(cat_.actions()[id].name);
+        std::string hint = base::did_you_mean(std::string_view(a.value).substr(colon + 1), names);
+        add("policy.unknown-action", Severity::Error, "unknown action `" + a.value + "`", a.span,
+            hint.empty() ? "" : "did you mean `" + svc->prefix + ":" + hint + "`?");
+      }
+    }
+    return ids;
+  }
+
+  void statement(const Policy& p, const Statement& s) {
+    // --- actions
+    struct Resolved { const Str* text; std::vector<catalog::Id> ids; bool wildcard; };
+    std::vector<Resolved> resolved;
+    for (const auto& a : s.actions) {
+      bool wc = false;
+      auto ids = action(a, wc);
+      resolved.push_back({&a, std::move(ids), wc});
+      if (type_ == PolicyType::Trust && !s.not_action) {
+        static const std::set<std::string> trust_actions = {
+            "sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity", "sts:tagsession",
+            "sts:setsourceidentity", "sts:setcontext", "sts:*"};
+        if (!trust_actions.count(base::to_lower(a.value)))
+          add("policy.trust-action", Severity::Error, "a trust policy may only allow STS actions, found `" + a.value + "`",
+              a.span, "use `sts:AssumeRole` (or AssumeRoleWithSAML / AssumeRoleWithWebIdentity)");
+      }
+    }
+    bool any_star_resource = false;
+    for (const auto& r : s.resources) {
+      if (r.value == "*") any_star_resource = true;
+      resource(p, r);
+    }
+    // --- resources vs. the actions' resource types
+    if (!s.not_action && s.has_resource && !s.not_resource && !any_star_resource) {
+      for (const auto& ra : resolved) {
+        if (ra.ids.empty()) continue;
+        bool any_supported = false, any_wildcard_only = false;
+        std::vector<const catalog::ResourceType*> types;
+        for (auto id : ra.ids) {
+          const auto& act = cat_.actions()[id];
+          if (act.resources.empty()) any_wildcard_only = true;
+          for (const auto& ar : act.resources) {
+            const auto& rt = cat_.resource_types()[ar.resource_type];
+            if (std::find(types.begin(), types.end(), &rt) == types.end()) types.push_back(&rt);
+            for (const auto& r : s.resources)
+              if (pattern_meets_template(r.value, rt.arn_pattern)) any_supported = true;
+          }
+        }
+        if (any_supported) continue;
+        if (!ra.wildcard && any_wildcard_only && types.empty()) {
+          // AWS: an action without resource-level permissions needs "Resource": "*"; a service-wide
+          // pattern (arn:aws:s3:::*) is honoured too (rule R7), so only a narrower ARN is flagged.
+          bool service_wide = std::any_of(s.resources.begin(), s.resources.end(), [](const Str& r) {
+            ArnFields f = split_arn(r.value);
+            return f.count == 6 && f.f[5] == "*";
+          });
+          if (!service_wide)
+            add("policy.wildcard-only-action", Severity::Warning,
+                "`" + ra.text->value + "` does not support resource-level permissions, so no resource here can match",
+                ra.text->span, "use `\"Resource\": \"*\"` for this action in its own statement");
+          continue;
+        }
+        if (types.empty()) continue;
+        std::string names;
+        for (size_t i = 0; i < types.size() && i < 4; ++i) names += (i ? ", " : "") + types[i]->name;
+        if (types.size() > 4) names += ", ...";
+        std::string help;
+        for (const auto* t : types) {
+          std::string sug = s.resources.empty() ? "" : suggest_arn(s.resources[0].value, t->arn_pattern);
+          // Prefer a type whose region/account fields are empty exactly where the pattern's are.
+          ArnFields pf = split_arn(s.resources.empty() ? "" : s.resources[0].value), tf = split_arn(t->arn_pattern);
+          if (pf.count == 6 && tf.count == 6 && ((pf.f[3].empty() != tf.f[3].empty()) || (pf.f[4].empty() != tf.f[4].empty())))
+            continue;
+          if (!sug.empty()) {
+            help = "`" + ra.text->value + "` acts on " + t->name + " resources: add `" + sug + "`";
+            break;
+          }
+        }
+        if (help.empty() && !types.empty()) help = "expected an ARN like `" + types[0]->arn_pattern + "`";
+        add("policy.resource-mismatch", Severity::Warning,
+            "`" + ra.text->value + "` can never match these resources (it acts on: " + names + ")", ra.text->span, help);
+      }
+    }
+    // --- security findings (Allow statements)
+    if (s.effect == Effect::Allow && !s.not_action && any_star_resource && is_identity_like(type_)) {
+      for (const auto& ra : resolved) {
+        if (ra.ids.empty()) continue;
+        bool passrole = false, write = false, perms = false;
+        for (auto id : ra.ids) {
+          const auto& act = cat_.actions()[id];
+          if (act.resources.empty()) continue;  // "*" is the only choice for these
+          if (base::iequals(cat_.full_name(act), "iam:PassRole")) passrole = true;
+          if (act.access_level == AccessLevel::Write) write = true;
+          if (act.access_level == AccessLevel::PermissionsManagement) perms = true;
+        }
+        if (passrole)
+          add("policy.passrole-wildcard", Severity::SecurityWarning,
+              "`" + ra.text->value + "` allows passing any role (`iam:PassRole` on `*`)", ra.text->span,
+              "name the roles' ARNs and add an `iam:PassedToService` condition");
+        else if (perms && s.conditions.empty())
+          add("policy.permissions-management-on-all-resources", Severity::SecurityWarning,
+              "`" + ra.text->value + "` grants permissions management on every resource", ra.text->span,
+              "scope `Resource` to specific ARNs");
+        else if (write && s.conditions.empty())
+          add("policy.write-on-all-resources", Severity::SecurityWarning,
+              "`" + ra.text->value + "` allows a write action on every resource (`Resource: \"*\"`)", ra.text->span,
+              "scope `Resource` to specific ARNs or add conditions");
+      }
+    }
+    if (s.effect == Effect::Allow && s.not_action && is_identity_like(type_))
+      add("policy.allow-notaction", Severity::SecurityWarning,
+          "`Allow` with `NotAction` grants every action not listed, including future ones", s.action_span,
+          "list the allowed actions with `Action`");
+    // --- principals
+    for (const auto& pv : s.principals) principal(pv);
+    // --- conditions
+    for (const auto& c : s.conditions) condition(p, s, c, resolved);
+  }
+
+  void resource(const Policy& p, const Str& r) {
+    if (r.value == "*") return;
+    if (r.value.substr(0, 4) != "arn:") {
+      add("policy.invalid-arn", Severity::Error, "resource `" + r.value + "` is not an ARN", r.span,
+          "an ARN looks like `arn:aws:s3:::bucket/key`, or use `*`");
+      return;
+    }
+    ArnFields f = split_arn(r.value);
+    if (f.count < 6 && (f.f[f.count - 1].empty() || f.f[f.count - 1].back() != '*')) {
+      add("policy.invalid-arn", Severity::Error, "resource `" + r.value + "` has fewer than six ARN fields", r.span,
+          "an ARN has the form `arn:partition:service:region:account:resource`");
+      return;
+    }
+    if (f.count >= 3 && has_wildcard(f.f[2]) && f.f[2] != "*")
+      add("policy.invalid-arn", Severity::Error, "wildcards are not allowed in the service field of `" + r.value + "`", r.span);
+    if (f.count >= 2 && !has_wildcard(f.f[1]) && f.f[1] != "aws" && f.f[1] != "aws-cn" && f.f[1] != "aws-us-gov" &&
+        f.f[1].substr(0, 4) != "aws-" && f.f[1] != "${aws:partition}")
+      add("policy.unknown-partition", Severity::Warning, "unknown partition `" + std::string(f.f[1]) + "`", r.span);
+    if (has_variables(r.value) && p.version != Version::V2012_10_17)
+      add("policy.variables-need-2012", Severity::Warning,
+          "policy variables in `" + r.value + "` are literal text without `\"Version\": \"2012-10-17\"`", r.span);
+  }
+
+  void principal(const PrincipalValue& pv) {
+    if (pv.kind != PrincipalKind::Aws || pv.value == "*") return;
+    const std::string& v = pv.value;
+    bool account = v.size() == 12 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+    bool unique_id = v.size() >= 16 && (v.substr(0, 4) == "AIDA" || v.substr(0, 4) == "AROA");
+    ArnFields f = split_arn(v);
+    bool arn = f.count == 6 && f.f[0] == "arn" && (f.f[2] == "iam" || f.f[2] == "sts");
+    if (!account && !unique_id && !arn)
+      add("policy.invalid-principal", Severity::Error, "invalid AWS principal `" + v + "`", pv.span,
+          "use an account id, an IAM user/role ARN or an STS session ARN");
+  }
+
+  void condition(const Policy& p, const Statement& s, const Condition& c, const auto& resolved) {
+    // Key syntax and catalog.
+    size_t colon = c.key.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      add("policy.invalid-condition-key", Severity::Error, "condition key `" + c.key + "` has no service prefix", c.key_span,
+          "keys look like `aws:SourceIp` or `s3:prefix`");
+      return;
+    }
+    const catalog::ConditionKey* key = cat_.find_condition_key(c.key);
+    std::string_view prefix = std::string_view(c.key).substr(0, colon);
+    if (!key) {
+      bool global = base::iequals(prefix, "aws");
+      std::vector<std::string_view> names;
+      for (const auto& k : cat_.condition_keys())
+        if (base::istarts_with(k.name, std::string(prefix) + ":")) names.push_back(k.name);
+      std::string hint = base::did_you_mean(c.key, names);
+      add("policy.unknown-condition-key", global ? Severity::Error : Severity::Warning,
+          "unknown condition key `" + c.key + "`", c.key_span, hint.empty() ? "" : "did you mean `" + hint + "`?");
+    } else if (!key->global && !s.not_action) {
+      // Applicable to at least one of the statement's actions?
+      bool any_action = false, applies = false;
+      for (const auto& ra : resolved)
+        for (auto id : ra.ids) {
+          any_action = true;
+          if (cat_.key_applies(cat_.actions()[id], *key)) { applies = true; break; }
+        }
+      if (any_action && !applies)
+        add("policy.condition-key-not-applicable", Severity::Warning,
+            "condition key `" + c.key + "` is not supported by any action of this statement", c.key_span,
+            "the condition would never be satisfied by these actions (or always, if negated)");
+    }
+    // Operator vs key type.
+    OperatorValueType ot = value_type_of(c.op);
+    if (key) {
+      bool multi = catalog::is_multivalued(key->type);
+      if (multi && c.qualifier == Qualifier::None && ot != OperatorValueType::Null)
+        add("policy.multivalued-key-needs-set-operator", Severity::Warning,
+            "`" + c.key + "` is multivalued: use `ForAnyValue:` or `ForAllValues:`", c.op_span);
+      if (!multi && c.qualifier != Qualifier::None)
+        add("policy.set-operator-on-single-valued-key", Severity::Suggestion,
+            "`" + c.key + "` is single-valued: the `" + std::string(c.qualifier == Qualifier::ForAllValues ? "ForAllValues" : "ForAnyValue") +
+                ":` qualifier is unnecessary", c.op_span);
+      std::string_view kt = catalog::to_string(key->type);
+      auto kt_is = [&](std::string_view t) { return kt == t || kt == "ArrayOf" + std::string(t); };
+      bool mismatch = false;
+      switch (ot) {
+        case OperatorValueType::Numeric: mismatch = !kt_is("Numeric"); break;
+        case OperatorValueType::Date: mismatch = !kt_is("Date"); break;
+        case OperatorValueType::Bool: mismatch = !kt_is("Bool"); break;
+        case OperatorValueType::IpAddress: mismatch = !kt_is("IPAddress") && !kt_is("IpAddress"); break;
+        case OperatorValueType::Arn: mismatch = !kt_is("ARN") && !kt_is("Arn") && !kt_is("String"); break;
+        case OperatorValueType::String: mismatch = kt_is("Numeric") || kt_is("Date") || kt_is("Bool") || kt_is("IPAddress") || kt_is("IpAddress"); break;
+        default: break;
+      }
+      if (mismatch)
+        add("policy.operator-type-mismatch", Severity::Warning,
+            "`" + std::string(to_string(c.op)) + "` compares " + std::string(op_type_name(ot)) + " values but `" + c.key +
+                "` is of type " + std::string(kt),
+            c.op_span);
+    }
+    if (c.qualifier == Qualifier::ForAllValues && s.effect == Effect::Allow && !is_negated(c.op))
+      add("policy.forallvalues-with-allow", Severity::SecurityWarning,
+          "`ForAllValues` with `Allow` is also true when `" + c.key + "` is missing or empty", c.op_span,
+          "add `\"Null\": {\"" + c.key + "\": \"false\"}`");
+    // Values vs operator.
+    for (const auto& v : c.values) {
+      bool var = has_variables(v.value);
+      if (var && p.version == Version::V2012_10_17 && ot != OperatorValueType::String && ot != OperatorValueType::Arn &&
+          ot != OperatorValueType::Bool) {
+        add("policy.variable-not-allowed", Severity::Warning,
+            "policy variables are not expanded in `" + std::string(to_string(c.op)) + "` values", v.span);
+        continue;
+      }
+      if (var) continue;
+      bool ok = true;
+      switch (ot) {
+        case OperatorValueType::Numeric: ok = parse_number(v.value).has_value(); break;
+        case OperatorValueType::Date: ok = parse_date(v.value).has_value(); break;
+        case OperatorValueType::Bool: ok = parse_bool(v.value).has_value(); break;
+        case OperatorValueType::Null: ok = parse_bool(v.value).has_value(); break;
+        case OperatorValueType::Binary: ok = decode_base64(v.value).has_value(); break;
+        case OperatorValueType::IpAddress: ok = parse_ip(v.value).has_value(); break;
+        default: break;
+      }
+      if (!ok)
+        add("policy.invalid-condition-value", Severity::Error,
+            "`" + v.value + "` is not a valid " + std::string(op_type_name(ot)) + " value for `" + c.op_text + "`", v.span,
+            std::string(op_help(ot)));
+    }
+  }
+
+  static std::string_view op_type_name(OperatorValueType t) {
+    switch (t) {
+      case OperatorValueType::String: return "string";
+      case OperatorValueType::Numeric: return "numeric";
+      case OperatorValueType::Date: return "date";
+      case OperatorValueType::Bool: return "boolean";
+      case OperatorValueType::Binary: return "base64";
+      case OperatorValueType::IpAddress: return "IP address";
+      case OperatorValueType::Arn: return "ARN";
+      case OperatorValueType::Null: return "boolean";
+    }
+    return "string";
+  }
+  static std::string_view op_help(OperatorValueType t) {
+    switch (t) {
+      case OperatorValueType::Numeric: return "use an integer or decimal such as `10` or `3.5`";
+      case OperatorValueType::Date: return "use ISO 8601 (`2026-01-31T00:00:00Z`) or epoch seconds";
+      case OperatorValueType::Bool: case OperatorValueType::Null: return "use `true` or `false`";
+      case OperatorValueType::Binary: return "use base64";
+      case OperatorValueType::IpAddress: return "use an address or CIDR such as `203.0.113.0/24`";
+      default: return "";
+    }
+  }
+
+  std::string_view text_;
+  PolicyType type_;
+  Owner owner_;
+  const Catalog& cat_;
+  std::vector<Diagnostic>& diags_;
+};
+
+}  // namespace
+
+std::vector<Diagnostic> validate(const Policy& p, std::string_view text, PolicyType type, Owner owner,
+                                 const Catalog& cat) {
+  std::vector<Diagnostic> d;
+  Validator v(text, type, owner, cat, d);
+  v.run(p);
+  base::sort_by_position(d);
+  return d;
+}
+
+std::vector<Diagnostic> check(std::string_view text, PolicyType type, Owner owner, const Catalog& cat) {
+  ParseResult r = parse(text, type);
+  std::vector<Diagnostic> d = std::move(r.diagnostics);
+  bool syntax_failed = std::any_of(d.begin(), d.end(), [](const Diagnostic& x) {
+    return x.code.rfind("json.", 0) == 0 && x.code != "json.duplicate-key";
+  });
+  if (!syntax_failed) {
+    auto more = validate(r.policy, text, type, owner, cat);
+    d.insert(d.end(), more.begin(), more.end());
+  }
+  base::sort_by_position(d);
+  return d;
+}
+
+}  // namespace iamforge::policy

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# End-to-end checks of the iamforge CLI: exit codes, formats, bad input. Usage: cli_test.sh IAMFORGE ROOT
+set -u
+bin=$1; root=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+ok()   { pass=$((pass+1)); }
+bad()  { fail=$((fail+1)); echo "FAIL: $*"; }
+expect_rc() { local want=$1; shift; "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?; [ "$rc" = "$want" ] && ok || bad "rc $rc != $want: $*"; }
+
+seed=$root/examples/seed/ml-policy.json
+expect_rc 0 "$bin" validate "$seed"
+grep -q 'policy.resource-mismatch' "$tmp/out" && ok || bad "seed: no resource-mismatch warning"
+grep -q 'arn:aws:s3:::ml-datasets-\*`' "$tmp/out" && ok || bad "seed: no bucket ARN suggestion"
+expect_rc 1 "$bin" validate --fail-on security-warning "$seed"
+expect_rc 0 "$bin" validate --format json "$seed"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["summary"]["security_warnings"]==2 and d["ok"]' "$tmp/out" && ok || bad "json output"
+
+printf '{"Version":"2012-10-17","Statement":[{"Effect":"Alow","Action":"s3:GetObject","Resource":"*"}]}' >"$tmp/typo.json"
+expect_rc 1 "$bin" validate "$tmp/typo.json"
+grep -q "typo.json:1:48" "$tmp/out" && ok || bad "file:line:col missing"
+grep -q "did you mean \`Allow\`" "$tmp/out" && ok || bad "did-you-mean missing"
+
+: >"$tmp/empty.json"
+expect_rc 1 "$bin" validate "$tmp/empty.json"
+printf '{"a": "\xff"}' >"$tmp/utf8.json"
+expect_rc 1 "$bin" validate "$tmp/utf8.json"
+python3 -c 'print("["*10000 + "]"*10000)' >"$tmp/deep.json"
+expect_rc 1 "$bin" validate "$tmp/deep.json"
+grep -q "json.too-deep" "$tmp/out" && ok || bad "deep: no json.too-deep"
+expect_rc 1 "$bin" validate "$tmp/does-not-exist.json"
+expect_rc 2 "$bin" validate --no-such-flag "$seed"
+expect_rc 2 "$bin" frobnicate
+expect_rc 2 "$bin" simulate --policy "$seed"
+
+# fmt: canonical and idempotent.
+expect_rc 0 "$bin" fmt "$seed"
+cp "$tmp/out" "$tmp/canon.json"
+expect_rc 0 "$bin" fmt --check "$tmp/canon.json"
+expect_rc 1 "$bin" fmt --check "$seed"
+
+# simulate: one request, human and JSON.
+expect_rc 0 "$bin" simulate --policy "$seed" --principal arn:aws:iam::111122223333:user/alice \
+  --action s3:GetObject --resource arn:aws:s3:::ml-datasets-vision/train/0001.jpg
+grep -q '^decision: Allowed' "$tmp/out" && ok || bad "simulate allowed"
+expect_rc 0 "$bin" simulate --policy "$seed" --action s3:ListBucket --resource arn:aws:s3:::ml-datasets-vision --format json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["decision"]=="ImplicitlyDenied", d' "$tmp/out" && ok || bad "simulate json"
+expect_rc 0 "$bin" simulate --policy "$seed" --action iam:CreateUser --resource arn:aws:iam::111122223333:user/x \
+  --scp "$seed" --context aws:TagKeys=a --context aws:TagKeys=b --context aws:username=alice
+grep -q 'ImplicitlyDenied' "$tmp/out" && ok || bad "simulate scp"
+
+# Batch: one line per case in order, bad lines reported and skipped.
+{ head -n 3 "$root/tests/data/corpus/eval-visible.jsonl"; echo '{"id":"broken","request":{}}'; echo 'not json';
+  sed -n 4p "$root/tests/data/corpus/eval-visible.jsonl"; } >"$tmp/cases.jsonl"
+expect_rc 0 "$bin" simulate --cases "$tmp/cases.jsonl"
+[ "$(wc -l <"$tmp/out")" = 6 ] && ok || bad "batch: line count"
+sed -n 4p "$tmp/out" | grep -q '"id":"broken","error"' && ok || bad "batch: error line"
+sed -n 5p "$tmp/out" | grep -q '"id":null,"error"' && ok || bad "batch: JSON error line"
+grep -q 'decisions/s' "$tmp/err" && ok || bad "batch: summary"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
