@@ -2,8 +2,10 @@
 #include "iamforge/policy/evaluator.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "iamforge/base/strings.hpp"
+#include "iamforge/catalog/catalog.hpp"
 #include "iamforge/policy/match.hpp"
 
 namespace iamforge::policy {
@@ -115,6 +117,11 @@ struct CompiledPolicyImpl {
   PolicyType type;
   bool variables;  // Version 2012-10-17: policy variables are substituted
   std::vector<CompiledStatement> statements;
+  // Action index, resolved against the catalog once: (action id, statement) pairs sorted by id, and
+  // the statements that must be checked for every action (NotAction, "*"). A request for an action
+  // outside the catalog falls back to checking every statement's patterns.
+  std::vector<std::pair<catalog::Id, std::uint32_t>> action_index;
+  std::vector<std::uint32_t> always;
 };
 
 namespace {
@@ -205,6 +212,25 @@ CompiledPolicy::CompiledPolicy(const Policy& p, PolicyType type, std::string nam
   for (auto& st : impl_->statements)
     for (auto& rp : st.resources)
       if (!rp.all && !rp.variables) rp.fields = split_arn(rp.text);
+  const catalog::Catalog& cat = catalog::Catalog::builtin();
+  for (std::uint32_t i = 0; i < p.statements.size(); ++i) {
+    const Statement& s = p.statements[i];
+    bool every = s.not_action || std::any_of(s.actions.begin(), s.actions.end(), [](const Str& a) { return a.value == "*"; });
+    if (every) {
+      impl_->always.push_back(i);
+      continue;
+    }
+    // Patterns repeat across policies (batch mode compiles thousands): memoize their expansion.
+    thread_local std::unordered_map<std::string, std::vector<catalog::Id>> memo;
+    if (memo.size() > 50000) memo.clear();  // bound memory for adversarial inputs
+    for (const auto& a : s.actions) {
+      auto it = memo.find(a.value);
+      if (it == memo.end()) it = memo.emplace(a.value, cat.match_actions(a.value)).first;
+      for (catalog::Id id : it->second) impl_->action_index.push_back({id, i});
+    }
+  }
+  std::sort(impl_->action_index.begin(), impl_->action_index.end());
+  impl_->action_index.erase(std::unique(impl_->action_index.begin(), impl_->action_index.end()), impl_->action_index.end());
 }
 
 CompiledPolicy::~CompiledPolicy() = default;
@@ -223,6 +249,7 @@ enum class PrincipalKindOfCaller : std::uint8_t { Anonymous, Service, User, Role
 /// The request, pre-digested once per evaluation.
 struct Prepared {
   const Request& req;
+  catalog::Id action_id = catalog::kNoId;  // the request's action in the catalog, if there
   std::string action_service;  // lowercase
   std::string action_name;     // lowercase
   ArnFields resource;
@@ -499,17 +526,50 @@ bool conditions_match(const CompiledStatement& s, const Prepared& p, bool variab
   return true;
 }
 
+// A matched statement, cheap to record; turned into a StatementRef only when explaining.
+struct Hit {
+  const CompiledPolicyImpl* pol;
+  const CompiledStatement* st;
+};
+
 struct Analysis {
   TypeResult result = TypeResult::ImplicitlyDenied;
-  std::vector<StatementRef> allows, denies;
+  std::vector<Hit> allows, denies;
   // resource policies: best principal match among allows / denies
   PMatch best_allow = PMatch::NoMatch, best_deny = PMatch::NoMatch;
-  std::vector<std::pair<StatementRef, PMatch>> allow_matches;  // resource policy: allow statements and how
+  std::vector<std::pair<Hit, PMatch>> allow_matches;  // resource policy: allow statements and how
   bool allow_via_wildcard_principal = false;
 };
 
-StatementRef ref(const CompiledPolicyImpl& pol, const CompiledStatement& s) {
-  return {pol.name, pol.type, s.index, s.sid, s.effect};
+Hit ref(const CompiledPolicyImpl& pol, const CompiledStatement& s) { return {&pol, &s}; }
+
+void explain_into(std::vector<StatementRef>& out, const std::vector<Hit>& hits) {
+  for (const Hit& h : hits) out.push_back({h.pol->name, h.pol->type, h.st->index, h.st->sid, h.st->effect});
+}
+
+// Calls f(statement) for each statement whose Action/NotAction matches the request, in order.
+template <class F>
+void for_each_action_match(const CompiledPolicyImpl& pol, const Prepared& p, F&& f) {
+  if (p.action_id == catalog::kNoId) {
+    for (const auto& s : pol.statements)
+      if (action_matches(s, p)) f(s);
+    return;
+  }
+  auto lo = std::lower_bound(pol.action_index.begin(), pol.action_index.end(), std::make_pair(p.action_id, std::uint32_t{0}));
+  auto it = lo;
+  auto end = pol.action_index.end();
+  size_t k = 0;
+  // Merge the indexed statements (action known to match) with the always-checked ones, by index.
+  while ((it != end && it->first == p.action_id) || k < pol.always.size()) {
+    bool take_index = it != end && it->first == p.action_id && (k == pol.always.size() || it->second < pol.always[k]);
+    if (take_index) {
+      f(pol.statements[it->second]);
+      ++it;
+    } else {
+      const auto& s = pol.statements[pol.always[k++]];
+      if (action_matches(s, p)) f(s);
+    }
+  }
 }
 
 // Identity-style analysis (identity, boundary, session, one SCP/RCP level): no principal element.
@@ -517,12 +577,12 @@ Analysis analyze_identity(const std::vector<const CompiledPolicy*>& pols, const 
   Analysis a;
   for (const CompiledPolicy* cp : pols) {
     const CompiledPolicyImpl& pol = cp->impl();
-    for (const auto& s : pol.statements) {
-      if (!action_matches(s, p) || !resource_matches(s, p, pol.variables)) continue;
-      if (resource_side && s.has_principal && principal_matches(s, p) == PMatch::NoMatch) continue;
-      if (!conditions_match(s, p, pol.variables)) continue;
+    for_each_action_match(pol, p, [&](const CompiledStatement& s) {
+      if (!resource_matches(s, p, pol.variables)) return;
+      if (resource_side && s.has_principal && principal_matches(s, p) == PMatch::NoMatch) return;
+      if (!conditions_match(s, p, pol.variables)) return;
       (s.effect == Effect::Deny ? a.denies : a.allows).push_back(ref(pol, s));
-    }
+    });
   }
   a.result = !a.denies.empty() ? TypeResult::ExplicitlyDenied
              : !a.allows.empty() ? TypeResult::Allowed
@@ -533,11 +593,11 @@ Analysis analyze_identity(const std::vector<const CompiledPolicy*>& pols, const 
 Analysis analyze_resource(const CompiledPolicy& cp, const Prepared& p) {
   Analysis a;
   const CompiledPolicyImpl& pol = cp.impl();
-  for (const auto& s : pol.statements) {
-    if (!action_matches(s, p) || !resource_matches(s, p, pol.variables)) continue;
+  for_each_action_match(pol, p, [&](const CompiledStatement& s) {
+    if (!resource_matches(s, p, pol.variables)) return;
     PMatch m = principal_matches(s, p);
-    if (m == PMatch::NoMatch) continue;
-    if (!conditions_match(s, p, pol.variables)) continue;
+    if (m == PMatch::NoMatch) return;
+    if (!conditions_match(s, p, pol.variables)) return;
     if (s.effect == Effect::Deny) {
       a.denies.push_back(ref(pol, s));
       a.best_deny = std::max(a.best_deny, m);
@@ -550,7 +610,7 @@ Analysis analyze_resource(const CompiledPolicy& cp, const Prepared& p) {
           if (pv.kind == PrincipalKind::Wildcard || (pv.kind == PrincipalKind::Aws && pv.value == "*"))
             a.allow_via_wildcard_principal = true;
     }
-  }
+  });
   if (a.best_deny >= PMatch::SessionRoleMatch) a.result = TypeResult::ExplicitlyDenied;
   else if (a.best_deny == PMatch::AccountLevelMatch) a.result = TypeResult::DeniedForAccount;
   else if (a.best_allow >= PMatch::SessionRoleMatch) a.result = TypeResult::Allowed;
@@ -561,7 +621,7 @@ Analysis analyze_resource(const CompiledPolicy& cp, const Prepared& p) {
 
 // Organization policies: every level needs an Allow; a Deny at any level denies.
 TypeResult analyze_levels(const std::vector<std::vector<const CompiledPolicy*>>& levels, const Prepared& p,
-                          std::vector<StatementRef>& denies, std::vector<StatementRef>& allows) {
+                          std::vector<Hit>& denies, std::vector<Hit>& allows) {
   if (levels.empty()) return TypeResult::NotApplicable;
   bool denied = false, all_allow = true;
   for (const auto& level : levels) {
@@ -587,6 +647,7 @@ Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
     p.action_service = base::to_lower(act.substr(0, colon == std::string_view::npos ? 0 : colon));
     p.action_name = base::to_lower(colon == std::string_view::npos ? act : act.substr(colon + 1));
   }
+  if (const catalog::Action* a = catalog::Catalog::builtin().find_action(req.action)) p.action_id = a->id;
   p.resource_all = req.resource == "*";
   if (!p.resource_all) p.resource = split_arn(req.resource);
   prepare_principal(p);
@@ -607,7 +668,6 @@ Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
     return v;
   }
 
-  std::vector<StatementRef> denies, allows;
   Analysis id = analyze_identity(ps.identity, p, false);
   v.identity = ps.identity.empty() ? TypeResult::NotApplicable : id.result;
   Analysis res;
@@ -620,7 +680,7 @@ Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
   Analysis bnd, ses;
   if (!ps.boundaries.empty()) v.boundary = (bnd = analyze_identity(ps.boundaries, p, false)).result;
   if (!ps.session.empty()) v.session = (ses = analyze_identity(ps.session, p, false)).result;
-  std::vector<StatementRef> scp_denies, scp_allows, rcp_denies, rcp_allows;
+  std::vector<Hit> scp_denies, scp_allows, rcp_denies, rcp_allows;
   v.scp = analyze_levels(ps.scp_levels, p, scp_denies, scp_allows);
   v.rcp = analyze_levels(ps.rcp_levels, p, rcp_denies, rcp_allows);
 
@@ -634,10 +694,9 @@ Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
   if (explicit_deny) {
     v.decision = Decision::ExplicitlyDenied;
     if (explain == Explain::Yes) {
-      for (auto* list : {&scp_denies, &rcp_denies, &res.denies}) v.deciding.insert(v.deciding.end(), list->begin(), list->end());
+      for (auto* list : {&scp_denies, &rcp_denies, &res.denies}) explain_into(v.deciding, *list);
       if (authenticated)
-        for (auto* list : {&id.denies, &bnd.denies, &ses.denies})
-          v.deciding.insert(v.deciding.end(), list->begin(), list->end());
+        for (auto* list : {&id.denies, &bnd.denies, &ses.denies}) explain_into(v.deciding, *list);
       v.reason = "an explicit Deny statement applies";
     }
     goto done;
@@ -647,7 +706,7 @@ Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
     // Anonymous callers: only a resource policy naming "*" can allow; RCPs still apply.
     if (res.result == TypeResult::Allowed && v.rcp != TypeResult::ImplicitlyDenied) {
       v.decision = Decision::Allowed;
-      v.deciding = res.allows;
+      explain_into(v.deciding, res.allows);
       v.reason = "the resource policy allows anonymous access";
     } else {
       v.decision = Decision::ImplicitlyDenied;
@@ -738,8 +797,8 @@ Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
     v.decision = allowed ? Decision::Allowed : Decision::ImplicitlyDenied;
     v.reason = why;
     if (allowed && explain == Explain::Yes) {
-      v.deciding = id.allows;
-      v.deciding.insert(v.deciding.end(), res.allows.begin(), res.allows.end());
+      explain_into(v.deciding, id.allows);
+      explain_into(v.deciding, res.allows);
     }
   }
 

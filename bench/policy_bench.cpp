@@ -1,0 +1,98 @@
+// Speed of the policy engine: compiled evaluation, parse + validate, and case decoding.
+// Targets (issue 2): >= 5M decisions/s on one core for the ml-team family; >= 100 MB/s parse+validate.
+#include <benchmark/benchmark.h>
+
+#include <deque>
+#include <filesystem>
+#include <fstream>
+
+#include "iamforge/base/strings.hpp"
+#include "iamforge/policy/case_file.hpp"
+#include "iamforge/policy/validator.hpp"
+
+using namespace iamforge;
+
+namespace {
+
+std::string data(const std::string& rel) { return std::string(IAMFORGE_TEST_DATA) + "/" + rel; }
+
+std::deque<policy::Case>& ml_team_cases() {
+  static std::deque<policy::Case> cases = [] {
+    std::deque<policy::Case> out;
+    std::ifstream in(data("data/corpus/eval-visible.jsonl"));
+    std::string line, id, err;
+    while (std::getline(in, line)) {
+      if (line.find("\"family\": \"ml-team\"") == std::string::npos &&
+          line.find("\"family\":\"ml-team\"") == std::string::npos)
+        continue;
+      auto j = json::parse(line);
+      if (auto c = policy::case_from_json(j.value, id, err)) out.push_back(std::move(*c));
+    }
+    return out;
+  }();
+  return cases;
+}
+
+// Compiled evaluation: policies compiled once (as a server would), requests evaluated repeatedly.
+void BM_EvaluateMlTeam(benchmark::State& state) {
+  auto& cases = ml_team_cases();
+  size_t i = 0;
+  for (auto _ : state) {
+    const auto& c = cases[i];
+    benchmark::DoNotOptimize(policy::evaluate(c.set, c.request, policy::Explain::No).decision);
+    if (++i == cases.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["cases"] = static_cast<double>(cases.size());
+}
+BENCHMARK(BM_EvaluateMlTeam);
+
+void BM_EvaluateMlTeamExplained(benchmark::State& state) {
+  auto& cases = ml_team_cases();
+  size_t i = 0;
+  for (auto _ : state) {
+    const auto& c = cases[i];
+    benchmark::DoNotOptimize(policy::evaluate(c.set, c.request, policy::Explain::Yes).decision);
+    if (++i == cases.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EvaluateMlTeamExplained);
+
+// Parse + validate every managed policy in the corpus (bytes/s over the documents' sizes).
+void BM_ParseValidateManaged(benchmark::State& state) {
+  std::vector<std::string> docs;
+  size_t bytes = 0;
+  for (const auto& e : std::filesystem::directory_iterator(data("data/managed-policies"))) {
+    if (e.path().extension() != ".json") continue;
+    std::string t, err;
+    base::read_file(e.path().string(), t, err);
+    bytes += t.size();
+    docs.push_back(std::move(t));
+  }
+  (void)catalog::Catalog::builtin();
+  for (auto _ : state)
+    for (const auto& d : docs) benchmark::DoNotOptimize(policy::check(d, policy::PolicyType::Identity, policy::Owner::Aws));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
+}
+BENCHMARK(BM_ParseValidateManaged)->Unit(benchmark::kMillisecond);
+
+void BM_ParseOnlyManaged(benchmark::State& state) {
+  std::vector<std::string> docs;
+  size_t bytes = 0;
+  for (const auto& e : std::filesystem::directory_iterator(data("data/managed-policies"))) {
+    if (e.path().extension() != ".json") continue;
+    std::string t, err;
+    base::read_file(e.path().string(), t, err);
+    bytes += t.size();
+    docs.push_back(std::move(t));
+  }
+  for (auto _ : state)
+    for (const auto& d : docs) benchmark::DoNotOptimize(policy::parse(d, policy::PolicyType::Identity));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
+}
+BENCHMARK(BM_ParseOnlyManaged)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
