@@ -238,6 +238,16 @@ class Validator {
           {0, 0}, "split it into several policies");
   }
 
+  // Wildcard expansion is the validator's costliest lookup and patterns repeat: memoize it.
+  const std::vector<catalog::Id>& memo_match(const std::string& pattern) {
+    thread_local std::unordered_map<std::string, std::vector<catalog::Id>> memo;
+    thread_local const Catalog* memo_for = nullptr;
+    if (memo_for != &cat_ || memo.size() > 50000) memo.clear(), memo_for = &cat_;
+    auto it = memo.find(pattern);
+    if (it == memo.end()) it = memo.emplace(pattern, cat_.match_actions(pattern)).first;
+    return it->second;
+  }
+
   static std::string hex(unsigned v) {
     static const char* d = "0123456789ABCDEF";
     std::string s;
@@ -249,7 +259,7 @@ class Validator {
   // Resolves an action string; reports problems; returns matched catalog action ids.
   std::vector<catalog::Id> action(const Str& a, bool& wildcard) {
     wildcard = has_wildcard(a.value);
-    if (a.value == "*") return cat_.match_actions("*");
+    if (a.value == "*") return memo_match("*");
     size_t colon = a.value.find(':');
     if (colon == std::string::npos) {
       add("policy.invalid-action", Severity::Error, "action `" + a.value + "` has no service prefix", a.span,
@@ -286,7 +296,7 @@ class Validator {
           hint.empty() ? "" : "did you mean `" + hint + "`?");
       return {};
     }
-    std::vector<catalog::Id> ids = cat_.match_actions(a.value);
+    std::vector<catalog::Id> ids = memo_match(a.value);
     if (ids.empty()) {
       if (wildcard) {
         add("policy.unknown-action", Severity::Error, "`" + a.value + "` matches no action of " + svc->prefix, a.span);
@@ -335,10 +345,14 @@ class Validator {
           for (const auto& ar : act.resources) {
             const auto& rt = cat_.resource_types()[ar.resource_type];
             if (std::find(types.begin(), types.end(), &rt) == types.end()) types.push_back(&rt);
-            for (const auto& r : s.resources)
-              if (pattern_meets_template(r.value, rt.arn_pattern)) any_supported = true;
           }
         }
+        for (size_t ti = 0; ti < types.size() && !any_supported; ++ti)
+          for (const auto& r : s.resources)
+            if (pattern_meets_template(r.value, types[ti]->arn_pattern)) {
+              any_supported = true;
+              break;
+            }
         if (any_supported) continue;
         if (!ra.wildcard && any_wildcard_only && types.empty()) {
           // AWS: an action without resource-level permissions needs "Resource": "*"; a service-wide
