@@ -344,6 +344,12 @@ const Action* Catalog::find_action(std::string_view service_colon_action) const 
   return it == index_->actions.end() ? nullptr : &actions_[it->second];
 }
 
+const Action* Catalog::find_action_lower(std::string_view lower) const {
+  if (!index_) return nullptr;
+  auto it = index_->actions.find(lower);
+  return it == index_->actions.end() ? nullptr : &actions_[it->second];
+}
+
 const ResourceType* Catalog::find_resource_type(std::string_view service_prefix, std::string_view name) const {
   if (!index_) return nullptr;
   std::string lower;

