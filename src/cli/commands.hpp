@@ -34,6 +34,7 @@ struct SimulateOptions {
   std::string format = "human";
   std::string cases;
   bool check_expected = false;
+  unsigned jobs = 0;  // worker threads for --cases; 0 = one per core
 };
 int run_simulate(const SimulateOptions& o);
 

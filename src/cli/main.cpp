@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
     sim->add_option("--context,-c", so.context, "context key=value (repeat a key for a multivalued key; key=[] for empty)");
     sim->add_option("--format", so.format, "output format")->check(CLI::IsMember({"human", "json"}));
     sim->add_option("--cases", so.cases, "JSON Lines file of cases ('-' for stdin): one decision per line on stdout");
+    sim->add_option("--jobs,-j", so.jobs, "with --cases: worker threads (default: one per core)");
     sim->add_flag("--check", so.check_expected, "with --cases: compare with each case's \"expected\" and report disagreements on stderr");
 
     auto* cat = app.add_subcommand("catalog", "Show the embedded AWS action catalog's source and size");

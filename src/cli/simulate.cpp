@@ -3,6 +3,9 @@
 #include <cstdio>
 #include <deque>
 #include <fstream>
+#include <future>
+#include <memory>
+#include <thread>
 #include <iostream>
 
 #include "commands.hpp"
@@ -75,6 +78,53 @@ std::string verdict_json(const policy::Verdict& v) {
   return s + "]}";
 }
 
+// One block of input lines, decided by a worker; output and tallies are merged in input order.
+struct Block {
+  std::vector<std::string> lines;
+  size_t first_lineno = 0;
+  std::string out, disagreements;
+  size_t cases = 0, errors = 0, compared = 0, agree = 0;
+};
+
+void decide_block(Block& b, bool check_expected) {
+  std::string id, err;
+  size_t lineno = b.first_lineno;
+  for (const std::string& line : b.lines) {
+    ++lineno;
+    if (line.empty() || line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    ++b.cases;
+    json::ParseResult j = json::parse(line);
+    std::optional<policy::Case> c;
+    id.clear();
+    if (!j.ok()) {
+      err = "line " + std::to_string(lineno) + ": " + (j.diagnostics.empty() ? "invalid JSON" : j.diagnostics[0].message);
+    } else {
+      c = policy::case_from_json(j.value, id, err, policy::ActionIndex::Skip);  // each case is decided once
+    }
+    b.out += "{\"id\":";
+    if (id.empty()) b.out += "null"; else base::append_json_string(b.out, id);
+    if (!c) {
+      ++b.errors;
+      b.out += ",\"error\":";
+      base::append_json_string(b.out, err);
+      b.out += "}\n";
+      continue;
+    }
+    policy::Verdict v = policy::evaluate(c->set, c->request, policy::Explain::No);
+    std::string_view d = policy::to_string(v.decision);
+    b.out += ",\"decision\":\"";
+    b.out += d;
+    b.out += "\"}\n";
+    if (check_expected && !c->expected.empty()) {
+      ++b.compared;
+      if (c->expected == d) ++b.agree;
+      else b.disagreements += "disagree " + c->id + ": expected " + c->expected + ", got " + std::string(d) + "\n";
+    }
+  }
+  b.lines.clear();
+  b.lines.shrink_to_fit();
+}
+
 int run_batch(const SimulateOptions& o) {
   std::ifstream file;
   std::istream* in = &std::cin;
@@ -88,51 +138,49 @@ int run_batch(const SimulateOptions& o) {
   }
   std::ios::sync_with_stdio(false);
   auto t0 = std::chrono::steady_clock::now();
-  std::string line, out, id, err;
+  // Streaming with bounded memory: blocks of kBlock lines, at most 2 x jobs blocks in flight,
+  // written in input order.
+  constexpr size_t kBlock = 64;
+  const size_t jobs = o.jobs > 0 ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
+  std::deque<std::pair<std::unique_ptr<Block>, std::future<void>>> inflight;
   size_t cases = 0, errors = 0, compared = 0, agree = 0, lineno = 0;
-  out.reserve(1 << 16);
-  while (std::getline(*in, line)) {
-    ++lineno;
-    if (line.empty() || line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    ++cases;
-    json::ParseResult j = json::parse(line);
-    std::optional<policy::Case> c;
-    id.clear();
-    if (!j.ok()) {
-      err = "line " + std::to_string(lineno) + ": " + (j.diagnostics.empty() ? "invalid JSON" : j.diagnostics[0].message);
-    } else {
-      c = policy::case_from_json(j.value, id, err);
-    }
-    out += "{\"id\":";
-    if (id.empty()) out += "null"; else base::append_json_string(out, id);
-    if (!c) {
-      ++errors;
-      out += ",\"error\":";
-      base::append_json_string(out, err);
-      out += "}\n";
-    } else {
-      policy::Verdict v = policy::evaluate(c->set, c->request, policy::Explain::No);
-      std::string_view d = policy::to_string(v.decision);
-      out += ",\"decision\":\"";
-      out += d;
-      out += "\"}\n";
-      if (o.check_expected && !c->expected.empty()) {
-        ++compared;
-        if (c->expected == d) ++agree;
-        else std::fprintf(stderr, "disagree %s: expected %s, got %.*s\n", c->id.c_str(), c->expected.c_str(),
-                          static_cast<int>(d.size()), d.data());
+  auto retire = [&] {
+    auto& [blk, fut] = inflight.front();
+    fut.get();
+    std::fwrite(blk->out.data(), 1, blk->out.size(), stdout);
+    if (!blk->disagreements.empty()) std::fputs(blk->disagreements.c_str(), stderr);
+    cases += blk->cases;
+    errors += blk->errors;
+    compared += blk->compared;
+    agree += blk->agree;
+    inflight.pop_front();
+  };
+  bool eof = false;
+  while (!eof) {
+    auto blk = std::make_unique<Block>();
+    blk->first_lineno = lineno;
+    std::string line;
+    while (blk->lines.size() < kBlock) {
+      if (!std::getline(*in, line)) {
+        eof = true;
+        break;
       }
+      ++lineno;
+      blk->lines.push_back(std::move(line));
     }
-    if (out.size() > (1 << 16) - 512) {
-      std::fwrite(out.data(), 1, out.size(), stdout);
-      out.clear();
-    }
+    if (blk->lines.empty()) break;
+    Block* raw = blk.get();
+    bool check = o.check_expected;
+    auto fut = jobs == 1 ? (decide_block(*raw, check), std::async(std::launch::deferred, [] {}))
+                         : std::async(std::launch::async, [raw, check] { decide_block(*raw, check); });
+    inflight.emplace_back(std::move(blk), std::move(fut));
+    if (inflight.size() >= 2 * jobs) retire();
   }
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  while (!inflight.empty()) retire();
   std::fflush(stdout);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::fprintf(stderr, "cases: %zu, errors: %zu, seconds: %.3f, decisions/s: %.0f\n", cases, errors, secs,
-               secs > 0 ? static_cast<double>(cases) / secs : 0.0);
+  std::fprintf(stderr, "cases: %zu, errors: %zu, seconds: %.3f, decisions/s: %.0f, jobs: %zu\n", cases, errors, secs,
+               secs > 0 ? static_cast<double>(cases) / secs : 0.0, jobs);
   if (o.check_expected)
     std::fprintf(stderr, "agreement: %zu/%zu (%.2f%%)\n", agree, compared, compared ? 100.0 * agree / compared : 100.0);
   return kExitOk;

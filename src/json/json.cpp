@@ -204,6 +204,17 @@ class Parser {
     ++pos_;  // opening quote
     std::string out;
     for (;;) {
+      // Fast path: copy a run of plain printable ASCII in one go.
+      size_t run = pos_;
+      while (run < s_.size()) {
+        auto ch = static_cast<unsigned char>(s_[run]);
+        if (ch == '"' || ch == '\\' || ch < 0x20 || ch >= 0x80) break;
+        ++run;
+      }
+      if (run > pos_) {
+        out.append(s_.data() + pos_, run - pos_);
+        pos_ = run;
+      }
       if (pos_ >= s_.size()) fail("unterminated string", b, s_.size(), "add the closing `\"`");
       unsigned char c = static_cast<unsigned char>(s_[pos_]);
       if (c == '"') {

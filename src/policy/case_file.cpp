@@ -14,7 +14,7 @@ const CompiledPolicy* compile(Case& c, const json::Value& doc, PolicyType type, 
     for (const auto& d : r.diagnostics)
       if (d.severity == base::Severity::Error) throw Bad{name + ": " + d.message};
   }
-  c.owned.emplace_back(r.policy, type, std::move(name));
+  c.owned.emplace_back(r.policy, type, std::move(name), c.index);
   return &c.owned.back();
 }
 
@@ -57,11 +57,12 @@ std::string string_field(const json::Value& obj, const char* key, bool required)
 
 }  // namespace
 
-std::optional<Case> case_from_json(const json::Value& v, std::string& id, std::string& error) {
+std::optional<Case> case_from_json(const json::Value& v, std::string& id, std::string& error, ActionIndex index) {
   id.clear();
   try {
     if (!v.is_object()) throw Bad{"a case must be a JSON object"};
     Case c;
+    c.index = index;
     if (const json::Value* i = v.find("id"); i && (i->is_string() || i->kind == json::Kind::Number)) id = c.id = i->text;
     c.expected = string_field(v, "expected", false);
     if (const json::Value* t = v.find("tags"); t && t->is_array())

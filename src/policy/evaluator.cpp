@@ -139,6 +139,7 @@ struct CompiledPolicyImpl {
     catalog::Id id = catalog::kNoId;
     std::uint32_t begin = 0, count = 0;
   };
+  bool indexed_actions = false;  // false: match every statement's action patterns directly
   std::vector<Slot> table;  // size a power of two, at most half full
   std::vector<std::uint32_t> indexed;
   std::vector<std::uint32_t> always;
@@ -202,7 +203,7 @@ CondValue compile_value(const Str& s, ConditionCompare cmp, bool variables) {
 
 }  // namespace
 
-CompiledPolicy::CompiledPolicy(const Policy& p, PolicyType type, std::string name)
+CompiledPolicy::CompiledPolicy(const Policy& p, PolicyType type, std::string name, ActionIndex action_index)
     : impl_(std::make_unique<CompiledPolicyImpl>()) {
   impl_->name = std::move(name);
   impl_->type = type;
@@ -245,6 +246,8 @@ CompiledPolicy::CompiledPolicy(const Policy& p, PolicyType type, std::string nam
   for (auto& st : impl_->statements)
     for (auto& rp : st.resources)
       if (!rp.all && !rp.variables) rp.fields = split_arn(rp.text);
+  impl_->indexed_actions = action_index == ActionIndex::Build;
+  if (!impl_->indexed_actions) return;
   const catalog::Catalog& cat = catalog::Catalog::builtin();
   std::vector<std::pair<catalog::Id, std::uint32_t>> pairs;  // (action id, statement), for the index
   for (std::uint32_t i = 0; i < p.statements.size(); ++i) {
@@ -606,7 +609,7 @@ void explain_into(std::vector<StatementRef>& out, const std::vector<Hit>& hits) 
 // Calls f(statement) for each statement whose Action/NotAction matches the request, in order.
 template <class F>
 void for_each_action_match(const CompiledPolicyImpl& pol, const Prepared& p, F&& f) {
-  if (p.action_id == catalog::kNoId) {
+  if (p.action_id == catalog::kNoId || !pol.indexed_actions) {
     for (const auto& s : pol.statements)
       if (action_matches(s, p)) f(s);
     return;
@@ -697,6 +700,17 @@ TypeResult analyze_levels(const std::vector<std::vector<const CompiledPolicy*>>&
   return denied ? TypeResult::ExplicitlyDenied : all_allow ? TypeResult::Allowed : TypeResult::ImplicitlyDenied;
 }
 
+bool any_indexed(const PolicySet& ps) {
+  auto in = [](const std::vector<const CompiledPolicy*>& v) {
+    return std::any_of(v.begin(), v.end(), [](const CompiledPolicy* c) { return c->impl().indexed_actions; });
+  };
+  if (in(ps.identity) || in(ps.boundaries) || in(ps.session)) return true;
+  if (ps.resource && ps.resource->impl().indexed_actions) return true;
+  for (const auto& l : ps.scp_levels) if (in(l)) return true;
+  for (const auto& l : ps.rcp_levels) if (in(l)) return true;
+  return false;
+}
+
 }  // namespace
 
 Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
@@ -717,7 +731,8 @@ Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
     size_t colon = lower.find(':');
     p.action_service = lower.substr(0, colon == std::string_view::npos ? 0 : colon);
     p.action_name = colon == std::string_view::npos ? lower : lower.substr(colon + 1);
-    if (const catalog::Action* a = catalog::Catalog::builtin().find_action_lower(lower)) p.action_id = a->id;
+    if (any_indexed(ps))
+      if (const catalog::Action* a = catalog::Catalog::builtin().find_action_lower(lower)) p.action_id = a->id;
   }
   p.resource_all = req.resource == "*";
   if (!p.resource_all) p.resource = split_arn(req.resource);

@@ -20,10 +20,13 @@ struct Case {
   std::deque<CompiledPolicy> owned;  ///< deque: stable addresses for PolicySet's pointers
   PolicySet set;
   Request request;
+  ActionIndex index = ActionIndex::Build;
 };
 
 /// Decodes a case. On failure returns nullopt and sets `error` (one lowercase line); `id` is
 /// filled whenever the line has one, so the caller can report the error against it.
-std::optional<Case> case_from_json(const json::Value& v, std::string& id, std::string& error);
+/// `index`: Skip for cases decided once (batch mode), Build for cases decided many times.
+std::optional<Case> case_from_json(const json::Value& v, std::string& id, std::string& error,
+                                   ActionIndex index = ActionIndex::Build);
 
 }  // namespace iamforge::policy

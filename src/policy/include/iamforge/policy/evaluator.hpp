@@ -66,9 +66,13 @@ struct CompiledPolicyImpl;
 
 /// A policy prepared for evaluation: actions resolved once, ARN patterns split once, condition
 /// values typed once. Immutable and thread-safe after construction.
+/// Whether to index a policy's actions against the catalog: worth it when the policy will decide
+/// many requests (a server, a benchmark), not for a one-shot decision (batch cases).
+enum class ActionIndex : std::uint8_t { Build, Skip };
+
 class CompiledPolicy {
  public:
-  CompiledPolicy(const Policy& p, PolicyType type, std::string name);
+  CompiledPolicy(const Policy& p, PolicyType type, std::string name, ActionIndex index = ActionIndex::Build);
   ~CompiledPolicy();
   CompiledPolicy(CompiledPolicy&&) noexcept;
   CompiledPolicy& operator=(CompiledPolicy&&) noexcept;
