@@ -2,6 +2,7 @@
 #include "iamforge/policy/evaluator.hpp"
 
 #include <algorithm>
+#include <array>
 #include <unordered_map>
 
 #include "iamforge/base/strings.hpp"
@@ -78,12 +79,67 @@ struct ActionPattern {
   bool literal = false; // no wildcard in name
 };
 
+// How one ARN field of a pattern matches, decided at compile time.
+enum class FieldKind : std::uint8_t { Glob, Exact, Any };
+
 struct ResourcePattern {
   std::string text;          // as written (variables unexpanded)
   bool all = false;          // "*"
   bool variables = false;    // needs substitution per request
-  ArnFields fields;          // views into `text` (valid when !variables)
+  bool valid = false;        // an ARN pattern with six fields (after padding a short one)
+  ArnFields fields;          // views into `text` (valid when !variables), short patterns padded with "*"
+  std::array<FieldKind, 6> kinds{};
 };
+
+FieldKind field_kind(std::string_view f) {
+  if (f == "*") return FieldKind::Any;
+  return has_wildcard(f) || f.find('\x01') != std::string_view::npos ? FieldKind::Glob : FieldKind::Exact;
+}
+
+// AWS: a pattern with fewer than six fields whose last field ends in `*` covers the remaining fields.
+bool pad_short_arn(ArnFields& pf) {
+  if (pf.count >= 6) return true;
+  if (pf.count == 0) return false;
+  std::string_view last = pf.f[pf.count - 1];
+  if (last.empty() || last.back() != '*') return false;
+  for (size_t i = pf.count; i < 6; ++i) pf.f[i] = "*";
+  pf.count = 6;
+  return true;
+}
+
+/// A principal entry with its ARN already taken apart.
+struct CompiledPrincipal {
+  PrincipalValue value;
+  bool wildcard = false;        // "*" or {"AWS":"*"}
+  bool account = false;         // 123456789012 or arn:...:iam::123456789012:root
+  std::string account_id;
+  bool role = false;            // arn:...:iam::A:role/path/name
+  std::string role_partition, role_account, role_name;
+};
+
+CompiledPrincipal compile_principal(const PrincipalValue& pv) {
+  CompiledPrincipal c;
+  c.value = pv;
+  c.wildcard = pv.kind == PrincipalKind::Wildcard || (pv.kind == PrincipalKind::Aws && pv.value == "*");
+  if (pv.kind != PrincipalKind::Aws || c.wildcard) return c;
+  const std::string& v = pv.value;
+  if (v.size() == 12 && std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+    c.account = true;
+    c.account_id = v;
+    return c;
+  }
+  ArnFields a = split_arn(v);
+  if (a.count == 6 && a.f[0] == "arn" && a.f[2] == "iam" && a.f[5] == "root") {
+    c.account = true;
+    c.account_id = std::string(a.f[4]);
+  } else if (a.count == 6 && a.f[2] == "iam" && a.f[5].substr(0, 5) == "role/") {
+    c.role = true;
+    c.role_partition = std::string(a.f[1]);
+    c.role_account = std::string(a.f[4]);
+    c.role_name = std::string(a.f[5].substr(a.f[5].rfind('/') + 1));
+  }
+  return c;
+}
 
 enum class PMatch : std::uint8_t { NoMatch, AccountLevelMatch, SessionRoleMatch, SessionUserMatch, Match };
 
@@ -121,7 +177,7 @@ struct CompiledStatement {
   std::vector<ResourcePattern> resources;
   bool has_principal;
   bool not_principal;
-  std::vector<PrincipalValue> principals;
+  std::vector<CompiledPrincipal> principals;
   std::vector<CompiledCondition> conditions;
 };
 
@@ -227,7 +283,7 @@ CompiledPolicy::CompiledPolicy(const Policy& p, PolicyType type, std::string nam
     }
     c.has_principal = s.has_principal;
     c.not_principal = s.not_principal;
-    c.principals = s.principals;
+    for (const auto& pv : s.principals) c.principals.push_back(compile_principal(pv));
     for (const auto& cond : s.conditions) {
       CompiledCondition cc;
       cc.compare = compare_of(cond.op);
@@ -245,7 +301,11 @@ CompiledPolicy::CompiledPolicy(const Policy& p, PolicyType type, std::string nam
   // Split ARN patterns only now: the strings no longer move.
   for (auto& st : impl_->statements)
     for (auto& rp : st.resources)
-      if (!rp.all && !rp.variables) rp.fields = split_arn(rp.text);
+      if (!rp.all && !rp.variables) {
+        rp.fields = split_arn(rp.text);
+        rp.valid = pad_short_arn(rp.fields) && base::iequals(rp.fields.f[0], "arn");
+        for (size_t k = 0; k < 6; ++k) rp.kinds[k] = field_kind(rp.fields.f[k]);
+      }
   impl_->indexed_actions = action_index == ActionIndex::Build;
   if (!impl_->indexed_actions) return;
   const catalog::Catalog& cat = catalog::Catalog::builtin();
@@ -381,19 +441,31 @@ bool action_matches(const CompiledStatement& s, const Prepared& p) {
 // AWS: wildcards apply within each colon-separated ARN field; partition, service, region and account
 // compare case-insensitively, the resource field case-sensitively; a trailing `*` in a short pattern
 // (fewer than six fields) spans the remaining fields.
-bool arn_fields_match(const ArnFields& pat, const ArnFields& req, bool pad_short) {
+bool arn_fields_match(const ArnFields& pat, const ArnFields& req) {
   if (req.count < 6) return false;
   ArnFields pf = pat;
-  if (pf.count < 6) {
-    if (!pad_short || pf.count == 0) return false;
-    std::string_view last = pf.f[pf.count - 1];
-    if (last.empty() || last.back() != '*') return false;
-    for (size_t i = pf.count; i < 6; ++i) pf.f[i] = "*";
-  }
-  if (!base::iequals(pf.f[0], "arn")) return false;
+  if (!pad_short_arn(pf) || !base::iequals(pf.f[0], "arn")) return false;
   for (size_t i = 1; i < 5; ++i)
     if (!glob_match(pf.f[i], req.f[i], Case::Insensitive)) return false;
   return glob_match(pf.f[5], req.f[5], Case::Sensitive);
+}
+
+// The same for a compiled pattern: each field's kind was decided once.
+bool compiled_fields_match(const ResourcePattern& rp, const ArnFields& req) {
+  if (!rp.valid || req.count < 6) return false;
+  for (size_t i = 1; i < 5; ++i) {
+    switch (rp.kinds[i]) {
+      case FieldKind::Any: break;
+      case FieldKind::Exact: if (!base::iequals(rp.fields.f[i], req.f[i])) return false; break;
+      case FieldKind::Glob: if (!glob_match(rp.fields.f[i], req.f[i], Case::Insensitive)) return false; break;
+    }
+  }
+  switch (rp.kinds[5]) {
+    case FieldKind::Any: return true;
+    case FieldKind::Exact: return rp.fields.f[5] == req.f[5];
+    case FieldKind::Glob: return glob_match(rp.fields.f[5], req.f[5], Case::Sensitive);
+  }
+  return false;
 }
 
 bool one_resource_matches(const ResourcePattern& rp, const Prepared& p, bool variables) {
@@ -401,18 +473,19 @@ bool one_resource_matches(const ResourcePattern& rp, const Prepared& p, bool var
   if (p.resource_all) {
     // AWS (rule R7 in docs/semantics.md): an action without resource-level permissions is requested
     // on "*"; a service-wide pattern such as arn:aws:s3:::* or arn:aws:lambda:*:*:* also covers it.
-    std::string expanded;
-    ArnFields f = rp.fields;
-    if (rp.variables) return false;
-    (void)expanded;
-    return f.count == 6 && glob_match(f.f[2], p.action_service, Case::Insensitive) && f.f[5] == "*";
+    if (rp.variables || !rp.valid) return false;
+    return glob_match(rp.fields.f[2], p.action_service, Case::Insensitive) && rp.fields.f[5] == "*";
   }
   if (rp.variables && variables) {
     std::optional<std::string> e = expand(rp.text, p.req.context);
     if (!e) return false;  // AWS: a variable with no value and no default matches nothing
-    return arn_fields_match(split_arn(*e), p.resource, true);
+    return arn_fields_match(split_arn(*e), p.resource);
   }
-  return arn_fields_match(rp.fields, p.resource, true);
+  if (rp.variables) {  // a 2008-10-17 policy: the variable is literal text
+    ArnFields f = split_arn(rp.text);
+    return arn_fields_match(f, p.resource);
+  }
+  return compiled_fields_match(rp, p.resource);
 }
 
 bool resource_matches(const CompiledStatement& s, const Prepared& p, bool variables) {
@@ -423,23 +496,9 @@ bool resource_matches(const CompiledStatement& s, const Prepared& p, bool variab
   return s.not_resource ? !any : any;
 }
 
-bool is_account_principal(std::string_view v, std::string_view& account) {
-  if (v.size() == 12 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    account = v;
-    return true;
-  }
-  ArnFields a = split_arn(v);
-  if (a.count == 6 && a.f[0] == "arn" && a.f[2] == "iam" && a.f[5] == "root") {
-    account = a.f[4];
-    return true;
-  }
-  return false;
-}
-
-PMatch principal_entry_match(const PrincipalValue& pv, const Prepared& p) {
-  if (p.caller == PrincipalKindOfCaller::Anonymous)
-    return (pv.kind == PrincipalKind::Wildcard || (pv.kind == PrincipalKind::Aws && pv.value == "*")) ? PMatch::Match
-                                                                                                       : PMatch::NoMatch;
+PMatch principal_entry_match(const CompiledPrincipal& cp, const Prepared& p) {
+  const PrincipalValue& pv = cp.value;
+  if (p.caller == PrincipalKindOfCaller::Anonymous) return cp.wildcard ? PMatch::Match : PMatch::NoMatch;
   switch (pv.kind) {
     case PrincipalKind::Wildcard: return PMatch::Match;
     case PrincipalKind::Service:
@@ -447,19 +506,14 @@ PMatch principal_entry_match(const PrincipalValue& pv, const Prepared& p) {
     case PrincipalKind::CanonicalUser: return pv.value == p.req.principal ? PMatch::Match : PMatch::NoMatch;
     case PrincipalKind::Aws: break;
   }
-  if (pv.value == "*") return PMatch::Match;
-  std::string_view acct;
-  if (is_account_principal(pv.value, acct)) return acct == p.account ? PMatch::AccountLevelMatch : PMatch::NoMatch;
+  if (cp.wildcard) return PMatch::Match;
+  if (cp.account) return cp.account_id == p.account ? PMatch::AccountLevelMatch : PMatch::NoMatch;
   if (p.caller == PrincipalKindOfCaller::AssumedRole) {
     // AWS: a role ARN in a resource policy covers every session of that role (role path is not in
     // the session ARN, so the role is identified by account and name).
-    ArnFields r = split_arn(pv.value);
-    if (r.count == 6 && r.f[2] == "iam" && r.f[5].substr(0, 5) == "role/" && r.f[1] == p.partition &&
-        r.f[4] == p.account) {
-      std::string_view path = r.f[5];
-      std::string_view name = path.substr(path.rfind('/') + 1);
-      if (base::iequals(name, p.role_name)) return PMatch::SessionRoleMatch;
-    }
+    if (cp.role && cp.role_partition == p.partition && cp.role_account == p.account &&
+        base::iequals(cp.role_name, p.role_name))
+      return PMatch::SessionRoleMatch;
   } else if (p.caller == PrincipalKindOfCaller::FederatedUser) {
     if (pv.value == p.federated_user_arn) return PMatch::SessionUserMatch;
   }
@@ -670,9 +724,8 @@ Analysis analyze_resource(const CompiledPolicy& cp, const Prepared& p) {
       a.allow_session_user |= m == PMatch::SessionUserMatch;
       a.best_allow = std::max(a.best_allow, m);
       if (m == PMatch::Match && !s.not_principal)
-        for (const auto& pv : s.principals)
-          if (pv.kind == PrincipalKind::Wildcard || (pv.kind == PrincipalKind::Aws && pv.value == "*"))
-            a.allow_via_wildcard_principal = true;
+        for (const auto& cp : s.principals)
+          if (cp.wildcard) a.allow_via_wildcard_principal = true;
     }
   });
   if (a.best_deny >= PMatch::SessionRoleMatch) a.result = TypeResult::ExplicitlyDenied;
