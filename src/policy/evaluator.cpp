@@ -363,7 +363,9 @@ enum class PrincipalKindOfCaller : std::uint8_t { Anonymous, Service, User, Role
 /// The request, pre-digested once per evaluation.
 struct Prepared {
   const Request& req;
-  catalog::Id action_id = catalog::kNoId;  // the request's action in the catalog, if there
+  mutable catalog::Id action_id = catalog::kNoId;  // the request's action in the catalog, if there
+  mutable bool action_resolved = false;            // looked up lazily: only indexed policies need it
+  std::string_view action_lower;
   std::string_view action_service;  // lowercase, into action_buf / action_heap
   std::string_view action_name;     // lowercase
   char action_buf[128];
@@ -419,6 +421,14 @@ std::optional<std::string_view> single_value(const Context& ctx, std::string_vie
   const Context::Entry* e = ctx.find(key);
   if (!e || e->multivalued || e->values.size() != 1) return std::nullopt;  // AWS: only single-valued keys
   return std::string_view(e->values[0]);
+}
+
+// Expands variables into a per-thread buffer (no allocation once warm); null when unresolved.
+const std::string* expand_into_scratch(std::string_view text, const Context& ctx) {
+  thread_local std::string scratch;
+  if (!substitute_variables_into(scratch, text, [&](std::string_view key) { return single_value(ctx, key); }))
+    return nullptr;
+  return &scratch;
 }
 
 std::optional<std::string> expand(std::string_view text, const Context& ctx) {
@@ -477,7 +487,7 @@ bool one_resource_matches(const ResourcePattern& rp, const Prepared& p, bool var
     return glob_match(rp.fields.f[2], p.action_service, Case::Insensitive) && rp.fields.f[5] == "*";
   }
   if (rp.variables && variables) {
-    std::optional<std::string> e = expand(rp.text, p.req.context);
+    const std::string* e = expand_into_scratch(rp.text, p.req.context);
     if (!e) return false;  // AWS: a variable with no value and no default matches nothing
     return arn_fields_match(split_arn(*e), p.resource);
   }
@@ -533,21 +543,32 @@ PMatch principal_matches(const CompiledStatement& s, const Prepared& p) {
 
 // --- conditions ---
 
+// `a` may hold '\x01' literal marks (from variable expansion); compares as if they were removed.
+bool equals_ignoring_marks(std::string_view a, std::string_view b, Case cs) {
+  size_t j = 0;
+  for (char ch : a) {
+    if (ch == '\x01') continue;
+    if (j == b.size()) return false;
+    if (cs == Case::Sensitive ? ch != b[j] : base::ascii_lower(ch) != base::ascii_lower(b[j])) return false;
+    ++j;
+  }
+  return j == b.size();
+}
+
 bool compare_one(const CompiledCondition& c, const CondValue& pv, std::string_view rv, const Prepared& p,
                  bool variables) {
-  std::string expanded;
   std::string_view ptext = pv.text;
-  if (pv.variables && variables) {
-    std::optional<std::string> e = expand(pv.text, p.req.context);
+  bool expanded = pv.variables && variables;
+  if (expanded) {
+    const std::string* e = expand_into_scratch(pv.text, p.req.context);
     if (!e) return false;  // AWS: an unresolved variable is "null": it equals nothing
-    expanded = std::move(*e);
-    ptext = expanded;
+    ptext = *e;
   }
   switch (c.compare) {
     case ConditionCompare::StringEquals:
-      return pv.variables && variables ? strip_literal_marks(ptext) == rv : ptext == rv;
+      return expanded ? equals_ignoring_marks(ptext, rv, Case::Sensitive) : ptext == rv;
     case ConditionCompare::StringEqualsIgnoreCase:
-      return pv.variables && variables ? base::iequals(strip_literal_marks(ptext), rv) : base::iequals(pv.lower, rv);
+      return expanded ? equals_ignoring_marks(ptext, rv, Case::Insensitive) : base::iequals(pv.lower, rv);
     case ConditionCompare::StringLike: return glob_match(ptext, rv, Case::Sensitive);
     case ConditionCompare::ArnLike: {
       // AWS: ArnLike/ArnEquals glob each of the six colon-separated fields, case-sensitively.
@@ -576,7 +597,7 @@ bool compare_one(const CompiledCondition& c, const CondValue& pv, std::string_vi
     }
     case ConditionCompare::Bool: {
       std::optional<bool> r = parse_bool(rv);
-      std::optional<bool> b = pv.variables && variables ? parse_bool(strip_literal_marks(ptext)) : pv.boolean;
+      std::optional<bool> b = expanded ? parse_bool(strip_literal_marks(ptext)) : pv.boolean;
       return r && b && *r == *b;
     }
     case ConditionCompare::BinaryEquals: {
@@ -663,6 +684,10 @@ void explain_into(std::vector<StatementRef>& out, const std::vector<Hit>& hits) 
 // Calls f(statement) for each statement whose Action/NotAction matches the request, in order.
 template <class F>
 void for_each_action_match(const CompiledPolicyImpl& pol, const Prepared& p, F&& f) {
+  if (pol.indexed_actions && !p.action_resolved) {
+    p.action_resolved = true;
+    if (const catalog::Action* a = catalog::Catalog::builtin().find_action_lower(p.action_lower)) p.action_id = a->id;
+  }
   if (p.action_id == catalog::kNoId || !pol.indexed_actions) {
     for (const auto& s : pol.statements)
       if (action_matches(s, p)) f(s);
@@ -753,17 +778,6 @@ TypeResult analyze_levels(const std::vector<std::vector<const CompiledPolicy*>>&
   return denied ? TypeResult::ExplicitlyDenied : all_allow ? TypeResult::Allowed : TypeResult::ImplicitlyDenied;
 }
 
-bool any_indexed(const PolicySet& ps) {
-  auto in = [](const std::vector<const CompiledPolicy*>& v) {
-    return std::any_of(v.begin(), v.end(), [](const CompiledPolicy* c) { return c->impl().indexed_actions; });
-  };
-  if (in(ps.identity) || in(ps.boundaries) || in(ps.session)) return true;
-  if (ps.resource && ps.resource->impl().indexed_actions) return true;
-  for (const auto& l : ps.scp_levels) if (in(l)) return true;
-  for (const auto& l : ps.rcp_levels) if (in(l)) return true;
-  return false;
-}
-
 }  // namespace
 
 Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
@@ -784,8 +798,7 @@ Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
     size_t colon = lower.find(':');
     p.action_service = lower.substr(0, colon == std::string_view::npos ? 0 : colon);
     p.action_name = colon == std::string_view::npos ? lower : lower.substr(colon + 1);
-    if (any_indexed(ps))
-      if (const catalog::Action* a = catalog::Catalog::builtin().find_action_lower(lower)) p.action_id = a->id;
+    p.action_lower = lower;
   }
   p.resource_all = req.resource == "*";
   if (!p.resource_all) p.resource = split_arn(req.resource);

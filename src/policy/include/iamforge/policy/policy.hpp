@@ -134,6 +134,8 @@ bool structurally_equal(const Policy& a, const Policy& b);
 /// Returns nullopt if a variable has no value and no default (the pattern then matches nothing).
 template <class Lookup>
 std::optional<std::string> substitute_variables(std::string_view text, Lookup&& lookup);
+template <class Lookup>
+bool substitute_variables_into(std::string& out, std::string_view text, Lookup&& lookup);
 
 /// True if `text` contains a `${...}` policy variable or escape.
 bool has_variables(std::string_view text);
