@@ -321,6 +321,9 @@ CompiledPolicy::CompiledPolicy(const Policy& p, PolicyType type, std::string nam
     thread_local std::unordered_map<std::string, std::vector<catalog::Id>> memo;
     if (memo.size() > 50000) memo.clear();  // bound memory for adversarial inputs
     for (const auto& a : s.actions) {
+      // As action_matches: without a colon only "*" (in `always`) matches; the catalog would
+      // expand a run of stars such as "**" to every action.
+      if (a.value.find(':') == std::string::npos) continue;
       auto it = memo.find(a.value);
       if (it == memo.end()) it = memo.emplace(a.value, cat.match_actions(a.value)).first;
       for (catalog::Id id : it->second) pairs.push_back({id, i});
