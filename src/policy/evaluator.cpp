@@ -365,6 +365,8 @@ enum class PrincipalKindOfCaller : std::uint8_t { Anonymous, Service, User, Role
 
 /// The request, pre-digested once per evaluation.
 struct Prepared {
+  // A constructor, not aggregate initialization: the action buffer must not be zero-filled per call.
+  explicit Prepared(const Request& r) : req(r) {}
   const Request& req;
   mutable catalog::Id action_id = catalog::kNoId;  // the request's action in the catalog, if there
   mutable bool action_resolved = false;            // looked up lazily: only indexed policies need it
@@ -785,7 +787,7 @@ TypeResult analyze_levels(const std::vector<std::vector<const CompiledPolicy*>>&
 
 Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
   Verdict v;
-  Prepared p{req};
+  Prepared p(req);
   std::vector<std::string> missing;
   if (explain == Explain::Yes) p.missing = &missing;
   {
