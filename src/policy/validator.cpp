@@ -2,6 +2,7 @@
 #include "iamforge/policy/validator.hpp"
 
 #include <algorithm>
+#include <array>
 #include <set>
 #include <unordered_map>
 
@@ -100,8 +101,11 @@ bool classes_meet(const Tok& a, const Tok& b) {
 
 bool tokens_meet(const std::vector<Tok>& a, const std::vector<Tok>& b) {
   size_t n = a.size(), m = b.size();
-  std::vector<char> seen((n + 1) * (m + 1), 0);
-  std::vector<std::pair<size_t, size_t>> stack{{0, 0}};
+  thread_local std::vector<char> seen;
+  thread_local std::vector<std::pair<size_t, size_t>> stack;
+  seen.assign((n + 1) * (m + 1), 0);
+  stack.clear();
+  stack.push_back({0, 0});
   while (!stack.empty()) {
     auto [i, j] = stack.back();
     stack.pop_back();
@@ -118,17 +122,60 @@ bool tokens_meet(const std::vector<Tok>& a, const std::vector<Tok>& b) {
 
 }  // namespace
 
-bool pattern_meets_template(std::string_view pattern, std::string_view tmpl) {
-  if (pattern == "*") return true;
-  ArnFields pf = split_arn(pattern), tf = split_arn(tmpl);
-  if (tf.count != 6) return true;  // unknown template shape: assume it may match
+namespace {
+
+// An ARN pattern or template taken apart into per-field token lists, once.
+struct ArnTokens {
+  enum class Shape : std::uint8_t { Ok, NeverMatches, Unknown } shape = Shape::Ok;
+  std::array<std::vector<Tok>, 6> f;
+};
+
+ArnTokens pattern_tokens(std::string_view pattern) {
+  ArnTokens t;
+  ArnFields pf = split_arn(pattern);
   if (pf.count < 6) {
-    if (pf.count == 0 || pf.f[pf.count - 1].empty() || pf.f[pf.count - 1].back() != '*') return false;
+    if (pf.count == 0 || pf.f[pf.count - 1].empty() || pf.f[pf.count - 1].back() != '*') {
+      t.shape = ArnTokens::Shape::NeverMatches;
+      return t;
+    }
     for (size_t i = pf.count; i < 6; ++i) pf.f[i] = "*";
   }
+  for (size_t i = 0; i < 6; ++i) t.f[i] = tokens_from_pattern(pf.f[i]);
+  return t;
+}
+
+ArnTokens template_tokens(std::string_view tmpl) {
+  ArnTokens t;
+  ArnFields tf = split_arn(tmpl);
+  if (tf.count != 6) {
+    t.shape = ArnTokens::Shape::Unknown;  // unknown template shape: assume it may match
+    return t;
+  }
+  for (size_t i = 0; i < 6; ++i) t.f[i] = tokens_from_template(tf.f[i]);
+  return t;
+}
+
+bool tokens_meet(const ArnTokens& p, const ArnTokens& t) {
+  if (t.shape == ArnTokens::Shape::Unknown) return true;
+  if (p.shape == ArnTokens::Shape::NeverMatches) return false;
   for (size_t i = 0; i < 6; ++i)
-    if (!tokens_meet(tokens_from_pattern(pf.f[i]), tokens_from_template(tf.f[i]))) return false;
+    if (!tokens_meet(p.f[i], t.f[i])) return false;
   return true;
+}
+
+// Catalog templates are immutable: tokenize each once per thread.
+const ArnTokens& cached_template_tokens(const catalog::ResourceType& rt) {
+  thread_local std::unordered_map<const catalog::ResourceType*, ArnTokens> cache;
+  auto it = cache.find(&rt);
+  if (it == cache.end()) it = cache.emplace(&rt, template_tokens(rt.arn_pattern)).first;
+  return it->second;
+}
+
+}  // namespace
+
+bool pattern_meets_template(std::string_view pattern, std::string_view tmpl) {
+  if (pattern == "*") return true;
+  return tokens_meet(pattern_tokens(pattern), template_tokens(tmpl));
 }
 
 namespace {
@@ -175,7 +222,13 @@ bool is_alnum(std::string_view s) {
 class Validator {
  public:
   Validator(std::string_view text, PolicyType type, Owner owner, const Catalog& cat, std::vector<Diagnostic>& d)
-      : text_(text), type_(type), owner_(owner), cat_(cat), diags_(d) {}
+      : text_(text), type_(type), owner_(owner), cat_(cat), diags_(d) {
+    thread_local const Catalog* memo_for = nullptr;
+    if (memo_for != &cat_ || memo_map().size() > 50000) {
+      memo_map().clear();
+      memo_for = &cat_;
+    }
+  }
 
   void run(const Policy& p) {
     document_checks(p);
@@ -238,11 +291,15 @@ class Validator {
           {0, 0}, "split it into several policies");
   }
 
+  // Per-thread memo of wildcard expansions, reset between validations when it grows large (never
+  // during one: `statement` holds references into it).
+  static std::unordered_map<std::string, std::vector<catalog::Id>>& memo_map() {
+    thread_local std::unordered_map<std::string, std::vector<catalog::Id>> memo;
+    return memo;
+  }
   // Wildcard expansion is the validator's costliest lookup and patterns repeat: memoize it.
   const std::vector<catalog::Id>& memo_match(const std::string& pattern) {
-    thread_local std::unordered_map<std::string, std::vector<catalog::Id>> memo;
-    thread_local const Catalog* memo_for = nullptr;
-    if (memo_for != &cat_ || memo.size() > 50000) memo.clear(), memo_for = &cat_;
+    auto& memo = memo_map();
     auto it = memo.find(pattern);
     if (it == memo.end()) it = memo.emplace(pattern, cat_.match_actions(pattern)).first;
     return it->second;
@@ -257,18 +314,19 @@ class Validator {
   }
 
   // Resolves an action string; reports problems; returns matched catalog action ids.
-  std::vector<catalog::Id> action(const Str& a, bool& wildcard) {
+  const std::vector<catalog::Id>& action(const Str& a, bool& wildcard) {
+    static const std::vector<catalog::Id> none;
     wildcard = has_wildcard(a.value);
     if (a.value == "*") return memo_match("*");
     size_t colon = a.value.find(':');
     if (colon == std::string::npos) {
       add("policy.invalid-action", Severity::Error, "action `" + a.value + "` has no service prefix", a.span,
           "write it as `service:Action`, e.g. `s3:GetObject`");
-      return {};
+      return none;
     }
     if (a.value.find(':', colon + 1) != std::string::npos) {
       add("policy.invalid-action", Severity::Error, "action `" + a.value + "` has more than one `:`", a.span);
-      return {};
+      return none;
     }
     std::string_view prefix = std::string_view(a.value).substr(0, colon);
     if (prefix.empty() || !std::all_of(prefix.begin(), prefix.end(), [](char c) {
@@ -276,7 +334,7 @@ class Validator {
         })) {
       add("policy.invalid-action", Severity::Error, "invalid service prefix `" + std::string(prefix) + "`", a.span,
           "wildcards are not allowed in the service prefix");
-      return {};
+      return none;
     }
     const catalog::Service* svc = cat_.find_service(prefix);
     // AWS: services retired from the Service Authorization Reference still appear in AWS managed
@@ -286,7 +344,7 @@ class Validator {
     if (!svc && std::any_of(std::begin(kRetired), std::end(kRetired), [&](std::string_view r) { return base::iequals(r, prefix); })) {
       add("policy.retired-service", Severity::Warning, "service `" + std::string(prefix) + "` has been retired", a.span,
           "its actions no longer grant anything; remove them");
-      return {};
+      return none;
     }
     if (!svc) {
       std::vector<std::string_view> names;
@@ -294,9 +352,9 @@ class Validator {
       std::string hint = base::did_you_mean(prefix, names);
       add("policy.unknown-service", Severity::Error, "unknown service prefix `" + std::string(prefix) + "`", a.span,
           hint.empty() ? "" : "did you mean `" + hint + "`?");
-      return {};
+      return none;
     }
-    std::vector<catalog::Id> ids = memo_match(a.value);
+    const std::vector<catalog::Id>& ids = memo_match(a.value);
     if (ids.empty()) {
       if (wildcard) {
         add("policy.unknown-action", Severity::Error, "`" + a.value + "` matches no action of " + svc->prefix, a.span);
@@ -313,12 +371,12 @@ class Validator {
 
   void statement(const Policy& p, const Statement& s) {
     // --- actions
-    struct Resolved { const Str* text; std::vector<catalog::Id> ids; bool wildcard; };
+    struct Resolved { const Str* text; const std::vector<catalog::Id>& ids; bool wildcard; };
     std::vector<Resolved> resolved;
     for (const auto& a : s.actions) {
       bool wc = false;
-      auto ids = action(a, wc);
-      resolved.push_back({&a, std::move(ids), wc});
+      const auto& ids = action(a, wc);
+      resolved.push_back({&a, ids, wc});
       if (type_ == PolicyType::Trust && !s.not_action) {
         static const std::set<std::string> trust_actions = {
             "sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity", "sts:tagsession",
@@ -329,9 +387,11 @@ class Validator {
       }
     }
     bool any_star_resource = false;
+    std::vector<ArnTokens> resource_tokens;
     for (const auto& r : s.resources) {
       if (r.value == "*") any_star_resource = true;
       resource(p, r);
+      resource_tokens.push_back(pattern_tokens(r.value));
     }
     // --- resources vs. the actions' resource types
     if (!s.not_action && s.has_resource && !s.not_resource && !any_star_resource) {
@@ -348,8 +408,8 @@ class Validator {
           }
         }
         for (size_t ti = 0; ti < types.size() && !any_supported; ++ti)
-          for (const auto& r : s.resources)
-            if (pattern_meets_template(r.value, types[ti]->arn_pattern)) {
+          for (size_t ri = 0; ri < s.resources.size(); ++ri)
+            if (tokens_meet(resource_tokens[ri], cached_template_tokens(*types[ti]))) {
               any_supported = true;
               break;
             }
