@@ -399,12 +399,15 @@ class Validator {
         if (ra.ids.empty()) continue;
         bool any_supported = false, any_wildcard_only = false;
         std::vector<const catalog::ResourceType*> types;
+        thread_local std::vector<char> seen_type;
+        seen_type.assign(cat_.resource_types().size(), 0);
         for (auto id : ra.ids) {
           const auto& act = cat_.actions()[id];
           if (act.resources.empty()) any_wildcard_only = true;
           for (const auto& ar : act.resources) {
-            const auto& rt = cat_.resource_types()[ar.resource_type];
-            if (std::find(types.begin(), types.end(), &rt) == types.end()) types.push_back(&rt);
+            if (seen_type[ar.resource_type]) continue;
+            seen_type[ar.resource_type] = 1;
+            types.push_back(&cat_.resource_types()[ar.resource_type]);
           }
         }
         for (size_t ti = 0; ti < types.size() && !any_supported; ++ti)
@@ -456,7 +459,7 @@ class Validator {
         for (auto id : ra.ids) {
           const auto& act = cat_.actions()[id];
           if (act.resources.empty()) continue;  // "*" is the only choice for these
-          if (base::iequals(cat_.full_name(act), "iam:PassRole")) passrole = true;
+          if (id == passrole_id_) passrole = true;
           if (act.access_level == AccessLevel::Write) write = true;
           if (act.access_level == AccessLevel::PermissionsManagement) perms = true;
         }
@@ -638,6 +641,7 @@ class Validator {
   PolicyType type_;
   Owner owner_;
   const Catalog& cat_;
+  catalog::Id passrole_id_ = cat_.find_action("iam:PassRole") ? cat_.find_action("iam:PassRole")->id : catalog::kNoId;
   std::vector<Diagnostic>& diags_;
 };
 
