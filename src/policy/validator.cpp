@@ -267,6 +267,11 @@ class Validator {
     size_t chars = 0;
     for (size_t i = 0; i < text_.size();) {
       auto c = static_cast<unsigned char>(text_[i]);
+      if (c >= 0x21 && c < 0x7F) {  // fast path: printable ASCII other than space
+        ++chars;
+        ++i;
+        continue;
+      }
       size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
       unsigned cp = c;
       if (n > 1 && i + n <= text_.size()) {
