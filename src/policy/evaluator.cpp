@@ -436,9 +436,6 @@ const std::string* expand_into_scratch(std::string_view text, const Context& ctx
   return &scratch;
 }
 
-std::optional<std::string> expand(std::string_view text, const Context& ctx) {
-  return substitute_variables(text, [&](std::string_view key) { return single_value(ctx, key); });
-}
 
 bool action_matches(const CompiledStatement& s, const Prepared& p) {
   bool any = false;
