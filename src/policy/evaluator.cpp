@@ -129,7 +129,7 @@ CompiledPrincipal compile_principal(const PrincipalValue& pv) {
     return c;
   }
   ArnFields a = split_arn(v);
-  if (a.count == 6 && a.f[0] == "arn" && a.f[2] == "iam" && a.f[5] == "root") {
+  if (a.count == 6 && a.f[0] == "arn" && a.f[2] == "iam" && a.f[5] == "root" && !a.f[4].empty()) {
     c.account = true;
     c.account_id = std::string(a.f[4]);
   } else if (a.count == 6 && a.f[2] == "iam" && a.f[5].substr(0, 5) == "role/") {
@@ -535,11 +535,30 @@ PMatch principal_entry_match(const CompiledPrincipal& cp, const Prepared& p) {
 PMatch principal_matches(const CompiledStatement& s, const Prepared& p) {
   if (!s.has_principal) return PMatch::NoMatch;
   PMatch best = PMatch::NoMatch;
-  for (const auto& pv : s.principals) best = std::max(best, principal_entry_match(pv, p));
+  unsigned levels = 0;  // which of the caller's identities the entries name (one bit per PMatch)
+  for (const auto& pv : s.principals) {
+    PMatch m = principal_entry_match(pv, p);
+    best = std::max(best, m);
+    levels |= 1u << static_cast<unsigned>(m);
+  }
   if (!s.not_principal) return best;
   // AWS: NotPrincipal applies to everyone not listed; a Deny with NotPrincipal always applies to a
   // principal that has a permissions boundary.
   if (s.effect == Effect::Deny && p.has_boundary) return PMatch::Match;
+  if (s.effect == Effect::Deny) {
+    // AWS (rule P9): with Deny, a caller is exempt only if every identity it acts as is listed: the
+    // account and the user (IAM user, federated user), or the account, the role and the session.
+    auto has = [&](PMatch m) { return (levels & (1u << static_cast<unsigned>(m))) != 0; };
+    switch (p.caller) {
+      case PrincipalKindOfCaller::User:
+      case PrincipalKindOfCaller::FederatedUser:
+        return has(PMatch::AccountLevelMatch) && has(PMatch::Match) ? PMatch::NoMatch : PMatch::Match;
+      case PrincipalKindOfCaller::AssumedRole:
+        return has(PMatch::AccountLevelMatch) && has(PMatch::SessionRoleMatch) && has(PMatch::Match) ? PMatch::NoMatch
+                                                                                                      : PMatch::Match;
+      default: break;
+    }
+  }
   return best == PMatch::NoMatch ? PMatch::Match : PMatch::NoMatch;
 }
 
@@ -751,8 +770,8 @@ Analysis analyze_resource(const CompiledPolicy& cp, const Prepared& p) {
       a.allow_session_user |= m == PMatch::SessionUserMatch;
       a.best_allow = std::max(a.best_allow, m);
       if (m == PMatch::Match && !s.not_principal)
-        for (const auto& cp : s.principals)
-          if (cp.wildcard) a.allow_via_wildcard_principal = true;
+        for (const auto& principal : s.principals)
+          if (principal.wildcard) a.allow_via_wildcard_principal = true;
     }
   });
   if (a.best_deny >= PMatch::SessionRoleMatch) a.result = TypeResult::ExplicitlyDenied;
@@ -835,7 +854,9 @@ Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
   if (!ps.boundaries.empty()) v.boundary = (bnd = analyze_identity(ps.boundaries, p, false)).result;
   if (!ps.session.empty()) v.session = (ses = analyze_identity(ps.session, p, false)).result;
   std::vector<Hit> scp_denies, scp_allows, rcp_denies, rcp_allows;
-  v.scp = analyze_levels(ps.scp_levels, p, scp_denies, scp_allows);
+  // AWS (rule O4): SCPs limit the IAM principals of member accounts, not service principals or
+  // anonymous callers.
+  if (authenticated && !service_caller) v.scp = analyze_levels(ps.scp_levels, p, scp_denies, scp_allows);
   v.rcp = analyze_levels(ps.rcp_levels, p, rcp_denies, rcp_allows);
 
   // 1. Explicit deny anywhere wins.
@@ -919,7 +940,8 @@ Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
 
     // Session policies: AWS: they limit identity grants, and grants to the role (not the session).
     if (allowed && !ps.session.empty() && v.session != TypeResult::Allowed) {
-      bool bypass = v.same_account && (res.allow_match || res.allow_session_user);
+      // Only a grant naming the session itself escapes (not one naming the role or the user).
+      bool bypass = v.same_account && res.allow_match;
       bypass = bypass && (p.caller == PrincipalKindOfCaller::AssumedRole || p.caller == PrincipalKindOfCaller::FederatedUser);
       if (!bypass) {
         allowed = false;
