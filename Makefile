@@ -3,7 +3,7 @@ PRESET ?= release
 BUILD  := build/$(PRESET)
 JOBS   ?= $(shell nproc)
 
-.PHONY: all setup configure build run test test-asan bench fuzz catalog catalog-check clean
+.PHONY: all setup configure build run test test-asan test-clang bench fuzz catalog clean
 
 all: build
 
@@ -25,6 +25,9 @@ test: build
 
 test-asan:
 	@$(MAKE) --no-print-directory test PRESET=asan
+
+test-clang:
+	@$(MAKE) --no-print-directory test PRESET=clang
 
 bench: build
 	@bash bench/run.sh $(BUILD)
