@@ -12,6 +12,18 @@ echo "== policy_bench (one core)"
 "$build/bench/policy_bench" --benchmark_min_time=1
 
 echo
+echo "== start-up: iamforge validate on one small file (mean of 20 runs; target < 50 ms)"
+python3 - "$build/src/cli/iamforge" "$root/examples/seed/ml-policy.json" <<'PY'
+import subprocess, sys, time
+bin_, f = sys.argv[1:3]
+ts = []
+for _ in range(20):
+    t = time.perf_counter(); subprocess.run([bin_, "validate", f], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ts.append(time.perf_counter() - t)
+print(f"validate start-up: mean {1000*sum(ts)/len(ts):.1f} ms, min {1000*min(ts):.1f} ms")
+PY
+
+echo
 echo "== batch: iamforge simulate --cases (visible corpus, $(wc -l <"$corpus") cases)"
 python3 - "$build/src/cli/iamforge" "$corpus" "$root" <<'PY'
 import json, os, resource, subprocess, sys, time
