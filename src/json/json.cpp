@@ -289,7 +289,23 @@ class Parser {
     return v;
   }
 
+  // Is the last member's key used by an earlier one? Linear for small objects, hashed for large
+  // ones, so an object with many keys cannot make parsing quadratic.
+  static bool is_duplicate(const std::vector<Member>& members, std::unordered_set<std::string>& keys) {
+    const std::string& key = members.back().key;
+    size_t n = members.size();
+    if (n <= 16) {
+      for (size_t i = 0; i + 1 < n; ++i)
+        if (members[i].key == key) return true;
+      return false;
+    }
+    if (keys.empty())
+      for (size_t i = 0; i + 1 < n; ++i) keys.insert(members[i].key);
+    return !keys.insert(key).second;
+  }
+
   Value object(std::uint32_t depth) {
+    std::unordered_set<std::string> keys;  // copies (members move as the vector grows); only past 16 members
     Value v;
     v.kind = Kind::Object;
     size_t b = pos_++;
@@ -304,7 +320,8 @@ class Parser {
       if (pos_ >= s_.size()) fail("unterminated object", b, b + 1, "add the closing `}`");
       if (s_[pos_] != '"') fail("expected a string key, found " + describe_here(), pos_, pos_ + 1,
                                s_[pos_] == '}' ? "remove the trailing `,`" : "");
-      Member m;
+      v.members.emplace_back();  // built in place: Values are large, moving them is not free
+      Member& m = v.members.back();
       size_t kb = pos_;
       m.key = string();
       m.key_span = {static_cast<std::uint32_t>(kb), static_cast<std::uint32_t>(pos_)};
@@ -312,14 +329,11 @@ class Parser {
       if (pos_ >= s_.size() || s_[pos_] != ':') fail("expected `:` after key, found " + describe_here(), pos_, pos_ + 1);
       ++pos_;
       skip_ws();
-      m.value = value(depth + 1);
-      for (const auto& other : v.members)
-        if (other.key == m.key) {
-          diags_.push_back({"json.duplicate-key", Severity::Error, "duplicate key `" + m.key + "`", m.key_span,
-                            "IAM rejects repeated keys; merge the two entries"});
-          break;
-        }
-      v.members.push_back(std::move(m));
+      m.value = value(depth + 1);  // `m` stays valid: parsing the value never touches `v`
+      if (is_duplicate(v.members, keys)) {
+        diags_.push_back({"json.duplicate-key", Severity::Error, "duplicate key `" + m.key + "`", m.key_span,
+                          "IAM rejects repeated keys; merge the two entries"});
+      }
       skip_ws();
       if (pos_ >= s_.size()) fail("unterminated object", b, b + 1, "add the closing `}`");
       if (s_[pos_] == ',') { ++pos_; continue; }

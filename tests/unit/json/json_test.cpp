@@ -70,3 +70,15 @@ TEST(Json, WriteRoundTrips) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(json::write(r.value), src);
 }
+
+// Duplicate detection must not be quadratic: an object with 200,000 keys parses, and the one
+// repeated key at the end is found.
+TEST(Json, ManyKeysDuplicateDetection) {
+  std::string doc = "{";
+  for (int i = 0; i < 200000; ++i) doc += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  doc += "\"k17\":0}";
+  auto r = json::parse(doc);
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  EXPECT_EQ(r.diagnostics[0].code, "json.duplicate-key");
+  EXPECT_EQ(r.value.members.size(), 200001u);
+}
