@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(
   build-essential cmake ninja-build pkg-config
   g++ clang-14 libclang-rt-14-dev
-  libcli11-dev libjemalloc-dev
+  libcli11-dev libjemalloc-dev libyaml-cpp-dev libsqlite3-dev sqlite3
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm python3
 )
