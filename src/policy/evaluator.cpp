@@ -89,6 +89,7 @@ struct ResourcePattern {
   bool valid = false;        // an ARN pattern with six fields (after padding a short one)
   ArnFields fields;          // views into `text` (valid when !variables), short patterns padded with "*"
   std::array<FieldKind, 6> kinds{};
+  bool resource_part_vars = false;  // variables only in the resource part: fields 1-4 compiled
 };
 
 FieldKind field_kind(std::string_view f) {
@@ -301,10 +302,17 @@ CompiledPolicy::CompiledPolicy(const Policy& p, PolicyType type, std::string nam
   // Split ARN patterns only now: the strings no longer move.
   for (auto& st : impl_->statements)
     for (auto& rp : st.resources)
-      if (!rp.all && !rp.variables) {
+      if (!rp.all) {
+        // AWS: variables may appear only in the resource part, so the first five fields can be
+        // compiled even for a pattern with variables; only the resource part is expanded per request.
         rp.fields = split_arn(rp.text);
-        rp.valid = pad_short_arn(rp.fields) && base::iequals(rp.fields.f[0], "arn");
-        for (size_t k = 0; k < 6; ++k) rp.kinds[k] = field_kind(rp.fields.f[k]);
+        bool prefix_has_vars = false;
+        for (size_t k = 0; k + 1 < rp.fields.count; ++k) prefix_has_vars |= has_variables(rp.fields.f[k]);
+        if (!rp.variables || (rp.fields.count == 6 && !prefix_has_vars)) {
+          rp.valid = pad_short_arn(rp.fields) && base::iequals(rp.fields.f[0], "arn");
+          for (size_t k = 0; k < 6; ++k) rp.kinds[k] = field_kind(rp.fields.f[k]);
+          rp.resource_part_vars = rp.variables;
+        }
       }
   impl_->indexed_actions = action_index == ActionIndex::Build;
   if (!impl_->indexed_actions) return;
@@ -462,8 +470,9 @@ bool arn_fields_match(const ArnFields& pat, const ArnFields& req) {
   return glob_match(pf.f[5], req.f[5], Case::Sensitive);
 }
 
-// The same for a compiled pattern: each field's kind was decided once.
-bool compiled_fields_match(const ResourcePattern& rp, const ArnFields& req) {
+// The same for a compiled pattern: each field's kind was decided once. `resource_part`, when given,
+// replaces the pattern's resource part (the expansion of its variables).
+bool compiled_fields_match(const ResourcePattern& rp, const ArnFields& req, const std::string* resource_part = nullptr) {
   if (!rp.valid || req.count < 6) return false;
   for (size_t i = 1; i < 5; ++i) {
     switch (rp.kinds[i]) {
@@ -472,6 +481,7 @@ bool compiled_fields_match(const ResourcePattern& rp, const ArnFields& req) {
       case FieldKind::Glob: if (!glob_match(rp.fields.f[i], req.f[i], Case::Insensitive)) return false; break;
     }
   }
+  if (resource_part) return glob_match(*resource_part, req.f[5], Case::Sensitive);
   switch (rp.kinds[5]) {
     case FieldKind::Any: return true;
     case FieldKind::Exact: return rp.fields.f[5] == req.f[5];
@@ -487,6 +497,11 @@ bool one_resource_matches(const ResourcePattern& rp, const Prepared& p, bool var
     // on "*"; a service-wide pattern such as arn:aws:s3:::* or arn:aws:lambda:*:*:* also covers it.
     if (rp.variables || !rp.valid) return false;
     return glob_match(rp.fields.f[2], p.action_service, Case::Insensitive) && rp.fields.f[5] == "*";
+  }
+  if (rp.variables && variables && rp.resource_part_vars) {
+    const std::string* e = expand_into_scratch(rp.fields.f[5], p.req.context);
+    if (!e) return false;  // AWS: a variable with no value and no default matches nothing
+    return compiled_fields_match(rp, p.resource, e);
   }
   if (rp.variables && variables) {
     const std::string* e = expand_into_scratch(rp.text, p.req.context);

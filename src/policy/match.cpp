@@ -55,16 +55,33 @@ std::string strip_literal_marks(std::string_view s) {
 }
 
 ArnFields split_arn(std::string_view arn) {
-  // One pass, no library calls: fields are short, so memchr's setup would dominate.
+  // Hot path (twice per evaluation): find the first five colons eight bytes at a time (SWAR).
+  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the SWAR scan takes the lowest byte first");
   ArnFields a;
   const char* d = arn.data();
-  size_t start = 0, n = arn.size();
-  for (size_t i = 0; i < n && a.count < 5; ++i)
-    if (d[i] == ':') {
-      a.f[a.count++] = std::string_view(d + start, i - start);
-      start = i + 1;
+  size_t n = arn.size(), start = 0, i = 0, count = 0;
+  while (count < 5) {
+    size_t pos = std::string_view::npos;
+    for (; i + 8 <= n; i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, d + i, 8);
+      std::uint64_t x = w ^ 0x3a3a3a3a3a3a3a3aULL;  // ':' bytes become zero
+      std::uint64_t t = (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+      if (t) {  // the lowest flagged byte is the first zero byte
+        pos = i + static_cast<size_t>(__builtin_ctzll(t) >> 3);
+        break;
+      }
     }
-  a.f[a.count++] = std::string_view(d + start, n - start);
+    if (pos == std::string_view::npos) {
+      while (i < n && d[i] != ':') ++i;
+      if (i == n) break;
+      pos = i;
+    }
+    a.f[count++] = std::string_view(d + start, pos - start);
+    start = i = pos + 1;
+  }
+  a.f[count++] = std::string_view(d + start, n - start);
+  a.count = count;
   return a;
 }
 

@@ -75,3 +75,24 @@ TEST(Arn, SplitKeepsColonsInResource) {
   EXPECT_EQ(a.count, 6u);
   EXPECT_EQ(a.f[5], "log-group:/a:b");
 }
+
+// Twin: the SWAR splitter against a naive one on random strings of ':' and letters.
+TEST(Arn, SplitAgreesWithNaiveSplitter) {
+  std::mt19937 rng(7);
+  for (int i = 0; i < 20000; ++i) {
+    std::string s;
+    for (int k = rng() % 40; k > 0; --k) s += ":ab"[rng() % 3];
+    ArnFields got = split_arn(s);
+    std::vector<std::string_view> want;
+    size_t start = 0;
+    while (want.size() < 5) {
+      size_t p = s.find(':', start);
+      if (p == std::string::npos) break;
+      want.push_back(std::string_view(s).substr(start, p - start));
+      start = p + 1;
+    }
+    want.push_back(std::string_view(s).substr(start));
+    ASSERT_EQ(got.count, want.size()) << s;
+    for (size_t k = 0; k < want.size(); ++k) EXPECT_EQ(got.f[k], want[k]) << s;
+  }
+}
