@@ -490,7 +490,7 @@ bool compiled_fields_match(const ResourcePattern& rp, const ArnFields& req, cons
   return false;
 }
 
-bool one_resource_matches(const ResourcePattern& rp, const Prepared& p, bool variables) {
+bool one_resource_matches(const ResourcePattern& rp, const Prepared& p) {
   if (rp.all) return true;
   if (p.resource_all) {
     // AWS (rule R7 in docs/semantics.md): an action without resource-level permissions is requested
@@ -498,28 +498,25 @@ bool one_resource_matches(const ResourcePattern& rp, const Prepared& p, bool var
     if (rp.variables || !rp.valid) return false;
     return glob_match(rp.fields.f[2], p.action_service, Case::Insensitive) && rp.fields.f[5] == "*";
   }
-  if (rp.variables && variables && rp.resource_part_vars) {
-    const std::string* e = expand_into_scratch(rp.fields.f[5], p.req.context);
-    if (!e) return false;  // AWS: a variable with no value and no default matches nothing
-    return compiled_fields_match(rp, p.resource, e);
-  }
-  if (rp.variables && variables) {
-    const std::string* e = expand_into_scratch(rp.text, p.req.context);
-    if (!e) return false;  // AWS: a variable with no value and no default matches nothing
+  // `rp.variables` is set only for 2012-10-17 policies; in older ones `${...}` is literal text.
+  if (rp.variables) {
+    if (rp.resource_part_vars) {
+      const std::string* e = expand_into_scratch(rp.fields.f[5], p.req.context);
+      if (!e) return false;  // AWS: a variable with no value and no default matches nothing
+      return compiled_fields_match(rp, p.resource, e);
+    }
+    const std::string* e = expand_into_scratch(rp.text, p.req.context);  // variables outside the resource part
+    if (!e) return false;
     return arn_fields_match(split_arn(*e), p.resource);
-  }
-  if (rp.variables) {  // a 2008-10-17 policy: the variable is literal text
-    ArnFields f = split_arn(rp.text);
-    return arn_fields_match(f, p.resource);
   }
   return compiled_fields_match(rp, p.resource);
 }
 
-bool resource_matches(const CompiledStatement& s, const Prepared& p, bool variables) {
+bool resource_matches(const CompiledStatement& s, const Prepared& p) {
   if (!s.has_resource) return true;  // trust policies: the resource is the role itself
   bool any = false;
   for (const auto& r : s.resources)
-    if (one_resource_matches(r, p, variables)) { any = true; break; }
+    if (one_resource_matches(r, p)) { any = true; break; }
   return s.not_resource ? !any : any;
 }
 
@@ -707,7 +704,6 @@ struct Analysis {
   PMatch best_allow = PMatch::NoMatch, best_deny = PMatch::NoMatch;
   bool allow_account = false;       // resource policy: some Allow names only the caller's account
   bool allow_match = false;         // ... some Allow names the caller exactly (PMatch::Match)
-  bool allow_session_user = false;  // ... some Allow names the federated session's user
   bool allow_via_wildcard_principal = false;
 };
 
@@ -752,7 +748,7 @@ Analysis analyze_identity(const std::vector<const CompiledPolicy*>& pols, const 
   for (const CompiledPolicy* cp : pols) {
     const CompiledPolicyImpl& pol = cp->impl();
     for_each_action_match(pol, p, [&](const CompiledStatement& s) {
-      if (!resource_matches(s, p, pol.variables)) return;
+      if (!resource_matches(s, p)) return;
       if (resource_side && s.has_principal && principal_matches(s, p) == PMatch::NoMatch) return;
       if (!conditions_match(s, p, pol.variables)) return;
       ++(s.effect == Effect::Deny ? a.n_deny : a.n_allow);
@@ -769,7 +765,7 @@ Analysis analyze_resource(const CompiledPolicy& cp, const Prepared& p) {
   Analysis a;
   const CompiledPolicyImpl& pol = cp.impl();
   for_each_action_match(pol, p, [&](const CompiledStatement& s) {
-    if (!resource_matches(s, p, pol.variables)) return;
+    if (!resource_matches(s, p)) return;
     PMatch m = principal_matches(s, p);
     if (m == PMatch::NoMatch) return;
     if (!conditions_match(s, p, pol.variables)) return;
@@ -782,7 +778,6 @@ Analysis analyze_resource(const CompiledPolicy& cp, const Prepared& p) {
       if (p.missing) a.allows.push_back(ref(pol, s));
       a.allow_account |= m == PMatch::AccountLevelMatch;
       a.allow_match |= m == PMatch::Match;
-      a.allow_session_user |= m == PMatch::SessionUserMatch;
       a.best_allow = std::max(a.best_allow, m);
       if (m == PMatch::Match && !s.not_principal)
         for (const auto& principal : s.principals)
