@@ -79,6 +79,19 @@ struct ActionPattern {
   bool literal = false; // no wildcard in name
 };
 
+// A text with policy variables, parsed once; each variable's key hash precomputed for the context.
+struct CompiledText {
+  std::vector<VariablePart> parts;
+  std::vector<std::uint64_t> hashes;  // parallel to parts (Variable parts only are meaningful)
+};
+
+CompiledText compile_text(std::string_view text) {
+  CompiledText t;
+  t.parts = parse_variables(text);
+  for (const auto& p : t.parts) t.hashes.push_back(Context::hash_key(p.key_lower));
+  return t;
+}
+
 // How one ARN field of a pattern matches, decided at compile time.
 enum class FieldKind : std::uint8_t { Glob, Exact, Any };
 
@@ -90,6 +103,7 @@ struct ResourcePattern {
   ArnFields fields;          // views into `text` (valid when !variables), short patterns padded with "*"
   std::array<FieldKind, 6> kinds{};
   bool resource_part_vars = false;  // variables only in the resource part: fields 1-4 compiled
+  CompiledText expansion;           // the resource part (resource_part_vars) or the whole text
 };
 
 FieldKind field_kind(std::string_view f) {
@@ -148,6 +162,7 @@ struct CondValue {
   std::string text;            // raw (String/Arn/Bool/Binary compare on text)
   std::string lower;           // for IgnoreCase
   bool variables = false;
+  CompiledText expansion;      // when `variables`
   std::optional<double> number;
   std::optional<bool> boolean;
   std::optional<std::string> bytes;
@@ -239,6 +254,7 @@ CondValue compile_value(const Str& s, ConditionCompare cmp, bool variables) {
   bool var_ok = cmp == ConditionCompare::StringEquals || cmp == ConditionCompare::StringEqualsIgnoreCase ||
                 cmp == ConditionCompare::StringLike || cmp == ConditionCompare::ArnLike || cmp == ConditionCompare::Bool;
   v.variables = variables && var_ok && has_variables(s.value);
+  if (v.variables) v.expansion = compile_text(s.value);
   switch (cmp) {
     case ConditionCompare::StringEqualsIgnoreCase: v.lower = base::to_lower(s.value); break;
     case ConditionCompare::NumericEquals: case ConditionCompare::NumericLessThan:
@@ -313,6 +329,7 @@ CompiledPolicy::CompiledPolicy(const Policy& p, PolicyType type, std::string nam
           for (size_t k = 0; k < 6; ++k) rp.kinds[k] = field_kind(rp.fields.f[k]);
           rp.resource_part_vars = rp.variables;
         }
+        if (rp.variables) rp.expansion = compile_text(rp.resource_part_vars ? rp.fields.f[5] : std::string_view(rp.text));
       }
   impl_->indexed_actions = action_index == ActionIndex::Build;
   if (!impl_->indexed_actions) return;
@@ -430,20 +447,17 @@ void prepare_principal(Prepared& p) {
   }
 }
 
-std::optional<std::string_view> single_value(const Context& ctx, std::string_view key) {
-  const Context::Entry* e = ctx.find(key);
-  if (!e || e->multivalued || e->values.size() != 1) return std::nullopt;  // AWS: only single-valued keys
-  return std::string_view(e->values[0]);
-}
-
-// Expands variables into a per-thread buffer (no allocation once warm); null when unresolved.
-const std::string* expand_into_scratch(std::string_view text, const Context& ctx) {
+// Expands a compiled text into a per-thread buffer (no allocation once warm); null when a variable
+// has no value and no default. AWS: only single-valued keys can be variables.
+const std::string* expand_into_scratch(const CompiledText& t, const Context& ctx) {
   thread_local std::string scratch;
-  if (!substitute_variables_into(scratch, text, [&](std::string_view key) { return single_value(ctx, key); }))
-    return nullptr;
-  return &scratch;
+  bool ok = expand_variables(scratch, t.parts, [&](const VariablePart& part) -> std::optional<std::string_view> {
+    const Context::Entry* e = ctx.find_lower(part.key_lower, t.hashes[static_cast<size_t>(&part - t.parts.data())]);
+    if (!e || e->multivalued || e->values.size() != 1) return std::nullopt;
+    return std::string_view(e->values[0]);
+  });
+  return ok ? &scratch : nullptr;
 }
-
 
 bool action_matches(const CompiledStatement& s, const Prepared& p) {
   bool any = false;
@@ -501,11 +515,11 @@ bool one_resource_matches(const ResourcePattern& rp, const Prepared& p) {
   // `rp.variables` is set only for 2012-10-17 policies; in older ones `${...}` is literal text.
   if (rp.variables) {
     if (rp.resource_part_vars) {
-      const std::string* e = expand_into_scratch(rp.fields.f[5], p.req.context);
+      const std::string* e = expand_into_scratch(rp.expansion, p.req.context);
       if (!e) return false;  // AWS: a variable with no value and no default matches nothing
       return compiled_fields_match(rp, p.resource, e);
     }
-    const std::string* e = expand_into_scratch(rp.text, p.req.context);  // variables outside the resource part
+    const std::string* e = expand_into_scratch(rp.expansion, p.req.context);  // variables outside the resource part
     if (!e) return false;
     return arn_fields_match(split_arn(*e), p.resource);
   }
@@ -593,7 +607,7 @@ bool compare_one(const CompiledCondition& c, const CondValue& pv, std::string_vi
   std::string_view ptext = pv.text;
   bool expanded = pv.variables && variables;
   if (expanded) {
-    const std::string* e = expand_into_scratch(pv.text, p.req.context);
+    const std::string* e = expand_into_scratch(pv.expansion, p.req.context);
     if (!e) return false;  // AWS: an unresolved variable is "null": it equals nothing
     ptext = *e;
   }

@@ -96,3 +96,22 @@ TEST(Arn, SplitAgreesWithNaiveSplitter) {
     for (size_t k = 0; k < want.size(); ++k) EXPECT_EQ(got.f[k], want[k]) << s;
   }
 }
+
+#include "iamforge/policy/policy.hpp"
+
+TEST(Variables, ParseAndExpand) {
+  auto lookup = [](std::string_view k) -> std::optional<std::string_view> {
+    if (k == "aws:username") return std::string_view("al*ce");
+    return std::nullopt;
+  };
+  EXPECT_EQ(substitute_variables("home/${aws:username}/x", lookup), std::optional<std::string>("home/al\x01*ce/x"));
+  EXPECT_EQ(substitute_variables("${aws:PrincipalTag/team, 'shared'}", lookup), std::optional<std::string>("shared"));
+  EXPECT_EQ(substitute_variables("${ aws:username ,'d' }", lookup), std::optional<std::string>("al\x01*ce"));
+  EXPECT_EQ(substitute_variables("a${*}b${?}c${$}", lookup), std::optional<std::string>("a\x01*b\x01?c\x01$"));
+  EXPECT_EQ(substitute_variables("x${aws:nothing}", lookup), std::nullopt);
+  EXPECT_EQ(substitute_variables("unterminated ${aws:username", lookup),
+            std::optional<std::string>("unterminated ${aws:username"));
+  auto parts = parse_variables("a${AWS:UserName}b");
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[1].key_lower, "aws:username");
+}

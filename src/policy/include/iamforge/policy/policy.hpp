@@ -129,13 +129,6 @@ std::string print_compact(const Policy& p);
 /// Equality of meaning-bearing fields (spans ignored).
 bool structurally_equal(const Policy& a, const Policy& b);
 
-/// Expands policy variables in `text` (only when `version` is 2012-10-17).
-/// `lookup` returns the single value of a context key, or nullopt when absent / multivalued.
-/// Returns nullopt if a variable has no value and no default (the pattern then matches nothing).
-template <class Lookup>
-std::optional<std::string> substitute_variables(std::string_view text, Lookup&& lookup);
-template <class Lookup>
-bool substitute_variables_into(std::string& out, std::string_view text, Lookup&& lookup);
 
 /// True if `text` contains a `${...}` policy variable or escape.
 bool has_variables(std::string_view text);
