@@ -39,3 +39,21 @@ struct SimulateOptions {
 int run_simulate(const SimulateOptions& o);
 
 }  // namespace iamforge::cli
+
+namespace iamforge::cli {
+
+// Stacks as code (issue 3): plan / apply / output / destroy on the embedded local IAM.
+struct StackOptions {
+  std::string file = "Pulumi.yaml";
+  std::string stack = "dev";
+  std::string format = "human";
+  bool detailed_exitcode = false;
+  bool yes = false;
+  std::string output_name;
+};
+int run_plan(const StackOptions& o);
+int run_apply(const StackOptions& o);
+int run_output(const StackOptions& o);
+int run_destroy(const StackOptions& o);
+
+}  // namespace iamforge::cli

@@ -49,6 +49,28 @@ int main(int argc, char** argv) {
     sim->add_option("--jobs,-j", so.jobs, "with --cases: worker threads (default: one per core)");
     sim->add_flag("--check", so.check_expected, "with --cases: compare with each case's \"expected\" and report disagreements on stderr");
 
+    StackOptions sto;
+    auto stack_flags = [&sto](CLI::App* c) {
+      c->add_option("-f,--file", sto.file, "stack file (default Pulumi.yaml)");
+      c->add_option("--stack,-s", sto.stack, "stack name (default dev)");
+    };
+    auto* plan = app.add_subcommand("plan", "Show what apply would change (exit 0; with --detailed-exitcode 2 if changes)");
+    plan->alias("preview");
+    stack_flags(plan);
+    plan->add_option("--format", sto.format, "output format")->check(CLI::IsMember({"human", "json"}));
+    plan->add_flag("--detailed-exitcode", sto.detailed_exitcode, "exit 2 when changes are pending");
+    auto* apply = app.add_subcommand("apply", "Create, update and delete resources to match the stack file");
+    apply->alias("up");
+    stack_flags(apply);
+    apply->add_flag("--yes,-y", sto.yes, "do not ask for confirmation");
+    auto* output = app.add_subcommand("output", "Print the stack's outputs");
+    stack_flags(output);
+    output->add_option("name", sto.output_name, "one output");
+    output->add_option("--format", sto.format, "output format")->check(CLI::IsMember({"human", "json"}));
+    auto* destroy = app.add_subcommand("destroy", "Delete every resource of the stack");
+    stack_flags(destroy);
+    destroy->add_flag("--yes,-y", sto.yes, "do not ask for confirmation");
+
     auto* cat = app.add_subcommand("catalog", "Show the embedded AWS action catalog's source and size");
 
     try {
@@ -66,6 +88,10 @@ int main(int argc, char** argv) {
       }
       return run_simulate(so);
     }
+    if (plan->parsed()) return run_plan(sto);
+    if (apply->parsed()) return run_apply(sto);
+    if (output->parsed()) return run_output(sto);
+    if (destroy->parsed()) return run_destroy(sto);
     if (cat->parsed()) {
       const auto& c = iamforge::catalog::Catalog::builtin();
       std::printf("source: %.*s\ndate: %.*s\nservices: %zu\nactions: %zu\nresource types: %zu\ncondition keys: %zu\n",
