@@ -5,6 +5,7 @@
 #include <random>
 #include <set>
 
+#include "iamforge/engine/provider.hpp"
 #include "iamforge/json/json.hpp"
 #include "iamforge/policy/policy.hpp"
 
@@ -69,10 +70,7 @@ std::string canonical(const spec::Property& p) {
   return text;
 }
 
-bool supported(std::string_view token) {
-  return token == "aws:iam:Role" || token == "aws:iam:Policy" || token == "aws:iam:RolePolicyAttachment" ||
-         token == "aws:iam:Group" || token == "aws:iam:GroupPolicyAttachment";
-}
+bool supported(std::string_view token) { return find_provider(token) != nullptr; }
 
 spec::KnownOutputs known_from_state(state::Store& store, const std::string& stack) {
   spec::KnownOutputs known;
@@ -112,118 +110,37 @@ void check(backend::Result<void> r) {
   if (!r.ok()) throw Failure{backend::to_string(r.error())};
 }
 
+Props inputs_of(const spec::Resource& r) {
+  Props in;
+  for (const auto& p : r.inputs)
+    if (p.value.is_known() && !p.value.is_null()) in[std::string(p.name())] = raw_text(p.value);
+  return in;
+}
+
+Props to_props(const StrMap& m) { return Props(m.begin(), m.end()); }
+StrMap to_map(const Props& p) { return StrMap(p.begin(), p.end()); }
+
+const Provider& provider_for(std::string_view type) {
+  const auto* p = find_provider(type);
+  if (!p) throw Failure{"unsupported resource type " + std::string(type)};
+  return *p;
+}
+
 // Creates the resource; returns its outputs.
 StrMap create(backend::Backend& be, const spec::Resource& r, const std::string& physical_name) {
-  const std::string_view t = r.type->token;
-  StrMap out;
-  for (const auto& p : r.inputs) out[std::string(p.name())] = raw_text(p.value);
-  if (t == "aws:iam:Role") {
-    backend::CreateRoleRequest req;
-    req.role_name = physical_name;
-    req.assume_role_policy_document = input(r, "assumeRolePolicy");
-    req.path = input(r, "path", "/");
-    if (auto d = input(r, "description"); !d.empty()) req.description = d;
-    if (auto m = input(r, "maxSessionDuration"); !m.empty()) req.max_session_duration = std::stoi(m);
-    req.permissions_boundary = input(r, "permissionsBoundary");
-    auto role = check(be.create_role(req));
-    out["id"] = role.role_name;
-    out["name"] = role.role_name;
-    out["arn"] = role.arn;
-    out["uniqueId"] = role.role_id;
-    out["createDate"] = role.create_date;
-    out["path"] = role.path;
-  } else if (t == "aws:iam:Policy") {
-    backend::CreatePolicyRequest req;
-    req.policy_name = physical_name;
-    req.policy_document = input(r, "policy");
-    req.path = input(r, "path", "/");
-    if (auto d = input(r, "description"); !d.empty()) req.description = d;
-    auto pol = check(be.create_policy(req));
-    out["id"] = pol.arn;
-    out["name"] = pol.policy_name;
-    out["arn"] = pol.arn;
-    out["policyId"] = pol.policy_id;
-    out["path"] = pol.path;
-  } else if (t == "aws:iam:Group") {
-    backend::CreateGroupRequest req;
-    req.group_name = physical_name;
-    req.path = input(r, "path", "/");
-    auto g = check(be.create_group(req));
-    out["id"] = g.group_name;
-    out["name"] = g.group_name;
-    out["arn"] = g.arn;
-    out["uniqueId"] = g.group_id;
-    out["path"] = g.path;
-  } else if (t == "aws:iam:RolePolicyAttachment") {
-    check(be.attach_role_policy({input(r, "role"), input(r, "policyArn")}));
-    out["id"] = input(r, "role") + "/" + input(r, "policyArn");
-  } else if (t == "aws:iam:GroupPolicyAttachment") {
-    check(be.attach_group_policy({input(r, "group"), input(r, "policyArn")}));
-    out["id"] = input(r, "group") + "/" + input(r, "policyArn");
-  } else {
-    throw Failure{"unsupported resource type " + std::string(t)};
-  }
-  return out;
+  return to_map(check(provider_for(r.type->token).create(be, inputs_of(r), physical_name)));
 }
 
 void remove(backend::Backend& be, const state::ResourceRecord& rec) {
-  auto out = read_map(rec.outputs_json);
-  auto ignore_missing = [](backend::Result<void> r) {
-    if (!r.ok() && r.error().code != backend::ErrorCode::NoSuchEntity) throw Failure{backend::to_string(r.error())};
-  };
-  if (rec.type == "aws:iam:Role") {
-    ignore_missing(be.delete_role({rec.physical_name}));
-  } else if (rec.type == "aws:iam:Policy") {
-    auto versions = be.list_policy_versions({out["arn"], "", std::nullopt});
-    if (versions.ok())
-      for (const auto& v : versions->versions)
-        if (!v.is_default_version) ignore_missing(be.delete_policy_version({out["arn"], v.version_id}));
-    ignore_missing(be.delete_policy({out["arn"]}));
-  } else if (rec.type == "aws:iam:Group") {
-    ignore_missing(be.delete_group({rec.physical_name}));
-  } else if (rec.type == "aws:iam:RolePolicyAttachment") {
-    ignore_missing(be.detach_role_policy({out["role"], out["policyArn"]}));
-  } else if (rec.type == "aws:iam:GroupPolicyAttachment") {
-    ignore_missing(be.detach_group_policy({out["group"], out["policyArn"]}));
-  } else {
-    throw Failure{"unsupported resource type " + rec.type};
-  }
+  check(provider_for(rec.type).remove(be, to_props(read_map(rec.outputs_json))));
 }
 
 // Updates in place; returns the new outputs.
 StrMap update(backend::Backend& be, const spec::Resource& r, const state::ResourceRecord& rec,
               const std::vector<PropertyDiff>& diffs) {
-  StrMap out = read_map(rec.outputs_json);
-  for (const auto& d : diffs) {
-    const std::string_view t = r.type->token;
-    if (t == "aws:iam:Role" && d.name == "assumeRolePolicy") {
-      check(be.update_assume_role_policy({rec.physical_name, input(r, "assumeRolePolicy")}));
-    } else if (t == "aws:iam:Role" && (d.name == "description" || d.name == "maxSessionDuration")) {
-      backend::UpdateRoleRequest req;
-      req.role_name = rec.physical_name;
-      if (d.name == "description") req.description = input(r, "description");
-      else if (auto m = input(r, "maxSessionDuration", "3600"); !m.empty()) req.max_session_duration = std::stoi(m);
-      check(be.update_role(req));
-    } else if (t == "aws:iam:Policy" && d.name == "policy") {
-      const std::string arn = out["arn"];
-      auto versions = check(be.list_policy_versions({arn, "", std::nullopt})).versions;
-      if (versions.size() >= 5) {
-        // Oldest non-default version (list is newest first).
-        for (auto it = versions.rbegin(); it != versions.rend(); ++it)
-          if (!it->is_default_version) {
-            check(be.delete_policy_version({arn, it->version_id}));
-            break;
-          }
-      }
-      check(be.create_policy_version({arn, input(r, "policy"), true}));
-    } else {
-      throw Failure{"updating " + d.name + " of " + std::string(t) + " is not supported yet"};
-    }
-  }
-  for (const auto& p : r.inputs) out[std::string(p.name())] = raw_text(p.value);
-  for (const auto& d : diffs)
-    if (!r.find_input(d.name)) out.erase(d.name);
-  return out;
+  std::vector<std::string> changed;
+  for (const auto& d : diffs) changed.push_back(d.name);
+  return to_map(check(provider_for(r.type->token).update(be, inputs_of(r), to_props(read_map(rec.outputs_json)), changed)));
 }
 
 StrMap canonical_inputs(const spec::Resource& r) {
