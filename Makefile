@@ -31,6 +31,8 @@ test-clang:
 
 bench: build
 	@bash bench/run.sh $(BUILD)
+	@echo; echo "== stacks: 10,000 resources on the embedded local IAM (bench/stack/run.sh)"
+	@bash bench/stack/run.sh $(BUILD)/src/cli/iamforge
 
 fuzz:
 	@$(MAKE) --no-print-directory build PRESET=fuzz

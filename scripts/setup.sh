@@ -8,6 +8,8 @@ pkgs=(
   libcli11-dev libjemalloc-dev libyaml-cpp-dev libsqlite3-dev sqlite3
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm python3
+  libcurl4-openssl-dev libssl-dev libtinyxml2-dev  # aws target (issue 4): HTTPS, SigV4, XML
+  libcpp-httplib-dev awscli  # iamforge serve (issue 4): HTTP server; the AWS CLI v2 its e2e test drives
 )
 missing=()
 for p in "${pkgs[@]}"; do
@@ -24,4 +26,17 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# moto's server, for the aws target's integration tests (tests/aws/moto_test.cpp). From PyPI, so it
+# may fail offline: the tests then skip loudly, and the build is unaffected.
+if ! command -v moto_server >/dev/null 2>&1; then
+  echo "setup: installing moto[server] with pip" >&2
+  if ! python3 -m pip install -q --disable-pip-version-check --retries 1 --timeout 15 'moto[server]' >/dev/null 2>&1 &&
+     ! python3 -m pip install -q --disable-pip-version-check --retries 1 --timeout 15 --user --break-system-packages 'moto[server]' >/dev/null 2>&1; then
+    echo "################################################################################" >&2
+    echo "# setup: WARNING: could not install moto[server] (no PyPI access?)." >&2
+    echo "# The aws target's integration tests against moto_server will be SKIPPED." >&2
+    echo "# Install it by hand: python3 -m pip install 'moto[server]'" >&2
+    echo "################################################################################" >&2
+  fi
 fi

@@ -4,6 +4,8 @@
 #include "iamforge/backend/local_backend.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cctype>
 #include <ctime>
 #include <mutex>
 #include <random>
@@ -115,6 +117,18 @@ CREATE TABLE iam_tags (
   tag_key TEXT NOT NULL,
   tag_value TEXT NOT NULL,
   PRIMARY KEY (kind, owner, seq)) WITHOUT ROWID;
+)sql";
+
+// Access keys (added after schema version 1 shipped: created if missing when a database is opened,
+// so older version-1 files gain the table without a version bump; the change is purely additive).
+constexpr const char* kAccessKeysSchema = R"sql(
+CREATE TABLE IF NOT EXISTS iam_access_keys (
+  access_key_id TEXT PRIMARY KEY,
+  uid INTEGER NOT NULL REFERENCES iam_users(uid),
+  secret TEXT NOT NULL,
+  status TEXT NOT NULL,
+  create_date TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS iam_access_keys_uid ON iam_access_keys(uid);
 )sql";
 
 // Owner kinds of iam_attachments, iam_inline_policies and iam_tags (stored: never renumber).
@@ -672,6 +686,53 @@ const std::string& LocalBackend::partition() const { return impl_->partition; }
 const std::string& LocalBackend::path() const { return impl_->path; }
 
 namespace {
+// The quotas an account owner can change, by AWS's names (reference §5.4). Kept in `meta` as
+// `quota.<name>`, so a raised quota holds for every later open of the database.
+struct AdjustableQuota {
+  std::string_view name;
+  int Quotas::*member;
+};
+constexpr AdjustableQuota kAdjustableQuotas[] = {
+    {"RolesPerAccount", &Quotas::roles},
+    {"PoliciesPerAccount", &Quotas::policies},
+    {"UsersPerAccount", &Quotas::users},
+    {"GroupsPerAccount", &Quotas::groups},
+    {"InstanceProfilesPerAccount", &Quotas::instance_profiles},
+    {"PoliciesPerRole", &Quotas::attached_policies_per_role},
+    {"PoliciesPerUser", &Quotas::attached_policies_per_user},
+    {"PoliciesPerGroup", &Quotas::attached_policies_per_group},
+    {"GroupsPerUser", &Quotas::groups_per_user},
+};
+}  // namespace
+
+std::vector<std::pair<std::string, int>> LocalBackend::adjustable_quotas() const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<std::pair<std::string, int>> out;
+  for (const auto& q : kAdjustableQuotas) out.emplace_back(std::string(q.name), impl_->quotas.*q.member);
+  return out;
+}
+
+Status LocalBackend::set_quota(std::string_view name, int value) {
+  const AdjustableQuota* quota = nullptr;
+  for (const auto& q : kAdjustableQuotas)
+    if (q.name == name) quota = &q;
+  if (!quota) return ApiError(ErrorCode::InvalidInput, "unknown quota `" + std::string(name) + "`");
+  if (value < 1) return ApiError(ErrorCode::InvalidInput, "a quota must be at least 1");
+  Status s = impl_->write([&]() -> Status {
+    Query(impl_->db, "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)")
+        .bind("quota." + std::string(name))
+        .bind(std::to_string(value))
+        .run();
+    return {};
+  });
+  if (s.ok()) {
+    std::lock_guard lock(impl_->mu);
+    impl_->quotas.*quota->member = value;
+  }
+  return s;
+}
+
+namespace {
 
 std::int64_t pragma_int(Db& db, const char* sql) {
   Query q(db, sql);
@@ -729,6 +790,7 @@ std::optional<ApiError> prepare(Db& db, const std::string& path, const LocalOpti
     return fail("it has schema version " + std::to_string(version) + ", newer than this build's " +
                 std::to_string(LocalBackend::kSchemaVersion) + "; upgrade iamforge");
   if (version != LocalBackend::kSchemaVersion) return fail("its schema version is missing or unknown");
+  db.exec(kAccessKeysSchema);
 
   std::string account, partition;
   {
@@ -770,6 +832,18 @@ Result<std::unique_ptr<LocalBackend>> LocalBackend::open(const std::string& path
   sqlite3_busy_timeout(impl->db.handle(), static_cast<int>(options.busy_timeout.count()));
   try {
     if (auto e = prepare(impl->db, path, options)) return *e;
+    // Quotas the account owner raised (set_quota) override the options' defaults.
+    Query q(impl->db, "SELECT name, value FROM meta WHERE name LIKE 'quota.%'");
+    while (q.step())
+      for (const auto& a : kAdjustableQuotas)
+        if (std::string name = q.text(0); name.substr(6) == a.name) {
+          const std::string v = q.text(1);
+          int n = 0;
+          auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+          if (ec != std::errc() || end != v.data() + v.size() || n < 1)
+            return ApiError(ErrorCode::ServiceFailure, "the local IAM database `" + path + "` has a bad quota " + name);
+          impl->quotas.*a.member = n;
+        }
   } catch (const SqlError& e) {
     return ApiError(ErrorCode::ServiceFailure, "cannot use `" + path + "` as a local IAM database: " + e.message);
   }
@@ -1411,6 +1485,30 @@ Result<User> LocalBackend::get_user(const GetUserRequest& r) {
   });
 }
 
+// AWS: UpdateUser renames and/or moves a user; the ARN follows, the id, memberships, policies and
+// tags stay. A new name held by another user (names compare case-insensitively) is
+// EntityAlreadyExists.
+Status LocalBackend::update_user(const UpdateUserRequest& r) {
+  Constraints c;
+  c.name("userName", r.user_name, 128);
+  if (r.new_user_name) c.name("newUserName", *r.new_user_name, 64);
+  if (r.new_path) c.path("newPath", *r.new_path);
+  if (auto e = c.error()) return *e;
+  auto& s = *impl_;
+  return s.write([&]() -> Status {
+    auto uid = s.find(kFindUser, r.user_name);
+    if (!uid) return no_such("user", r.user_name);
+    if (r.new_user_name) {
+      auto other = s.find(kFindUser, *r.new_user_name);
+      if (other && *other != *uid)
+        return ApiError(ErrorCode::EntityAlreadyExists, "User with name " + *r.new_user_name + " already exists.");
+      Query(s.db, "UPDATE iam_users SET name = ? WHERE uid = ?").bind(*r.new_user_name).bind(*uid).run();
+    }
+    if (r.new_path) Query(s.db, "UPDATE iam_users SET path = ? WHERE uid = ?").bind(*r.new_path).bind(*uid).run();
+    return {};
+  });
+}
+
 Status LocalBackend::delete_user(const DeleteUserRequest& r) {
   Constraints c;
   c.name("userName", r.user_name, 128);
@@ -1426,6 +1524,8 @@ Status LocalBackend::delete_user(const DeleteUserRequest& r) {
       return delete_conflict("Cannot delete entity, must delete policies first.");
     if (s.count("SELECT count(*) FROM iam_group_members WHERE uid = ?", *uid) > 0)
       return delete_conflict("Cannot delete entity, must remove users from group first.");
+    if (s.count("SELECT count(*) FROM iam_access_keys WHERE uid = ?", *uid) > 0)
+      return delete_conflict("Cannot delete entity, must delete access keys first.");
     s.delete_tags(Kind::User, *uid);
     Query(s.db, "DELETE FROM iam_users WHERE uid = ?").bind(*uid).run();
     return {};
@@ -1552,6 +1652,29 @@ Result<GetGroupResponse> LocalBackend::get_group(const GetGroupRequest& r) {
     out.is_truncated = page.truncated;
     out.marker = page.marker;
     return out;
+  });
+}
+
+// AWS: UpdateGroup renames and/or moves a group; the ARN follows, the id, members and policies
+// stay. A new name held by another group is EntityAlreadyExists.
+Status LocalBackend::update_group(const UpdateGroupRequest& r) {
+  Constraints c;
+  c.name("groupName", r.group_name, 128);
+  if (r.new_group_name) c.name("newGroupName", *r.new_group_name, 128);
+  if (r.new_path) c.path("newPath", *r.new_path);
+  if (auto e = c.error()) return *e;
+  auto& s = *impl_;
+  return s.write([&]() -> Status {
+    auto gid = s.find(kFindGroup, r.group_name);
+    if (!gid) return no_such("group", r.group_name);
+    if (r.new_group_name) {
+      auto other = s.find(kFindGroup, *r.new_group_name);
+      if (other && *other != *gid)
+        return ApiError(ErrorCode::EntityAlreadyExists, "Group with name " + *r.new_group_name + " already exists.");
+      Query(s.db, "UPDATE iam_groups SET name = ? WHERE gid = ?").bind(*r.new_group_name).bind(*gid).run();
+    }
+    if (r.new_path) Query(s.db, "UPDATE iam_groups SET path = ? WHERE gid = ?").bind(*r.new_path).bind(*gid).run();
+    return {};
   });
 }
 
@@ -1762,6 +1885,35 @@ Status LocalBackend::remove_role_from_instance_profile(const RemoveRoleFromInsta
   });
 }
 
+// Instance profile tag keys are case-sensitive, as at CreateInstanceProfile.
+Status LocalBackend::tag_instance_profile(const TagInstanceProfileRequest& r) {
+  Constraints c;
+  c.name("instanceProfileName", r.instance_profile_name, 128);
+  c.tags(r.tags, kMaxTagsParam);
+  if (auto e = c.error()) return *e;
+  if (auto e = check_tags(r.tags, TagKeyCase::Sensitive)) return *e;
+  auto& s = *impl_;
+  return s.write([&]() -> Status {
+    auto ipid = s.find(kFindInstanceProfile, r.instance_profile_name);
+    if (!ipid) return no_such_instance_profile(r.instance_profile_name);
+    return s.tag(Kind::InstanceProfile, *ipid, r.tags, TagKeyCase::Sensitive, "TagsPerInstanceProfile");
+  });
+}
+
+Status LocalBackend::untag_instance_profile(const UntagInstanceProfileRequest& r) {
+  Constraints c;
+  c.name("instanceProfileName", r.instance_profile_name, 128);
+  c.tag_keys(r.tag_keys, kMaxTagsParam);
+  if (auto e = c.error()) return *e;
+  auto& s = *impl_;
+  return s.write([&]() -> Status {
+    auto ipid = s.find(kFindInstanceProfile, r.instance_profile_name);
+    if (!ipid) return no_such_instance_profile(r.instance_profile_name);
+    s.untag(Kind::InstanceProfile, *ipid, r.tag_keys, TagKeyCase::Sensitive);
+    return {};
+  });
+}
+
 Result<ListInstanceProfilesResponse> LocalBackend::list_instance_profiles_for_role(
     const ListInstanceProfilesForRoleRequest& r) {
   Constraints c;
@@ -1783,6 +1935,151 @@ Result<ListInstanceProfilesResponse> LocalBackend::list_instance_profiles_for_ro
     out.marker = page.marker;
     return out;
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access keys (reference §5.3: AKIA + 16 characters; 40-character secrets; §5.4: 2 per user)
+
+namespace {
+
+constexpr const char* kAccessKeyNotFound = "The Access Key with id ";
+
+// A secret access key: 40 characters of the base64 alphabet, as AWS issues them, from the
+// operating system's random source (std::random_device reads /dev/urandom on Linux).
+std::string new_secret() {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::random_device rd;
+  std::string out;
+  out.reserve(40);
+  while (out.size() < 40) {
+    unsigned bits = rd();
+    for (int i = 0; i < 5 && out.size() < 40; ++i, bits >>= 6) out += kAlphabet[bits & 63];
+  }
+  return out;
+}
+
+std::optional<ApiError> check_access_key_id(std::string_view id) {
+  if (id.size() < 16 || id.size() > 128 ||
+      !std::all_of(id.begin(), id.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; }))
+    return ApiError(ErrorCode::ValidationError,
+                    "1 validation error detected: Value '" + std::string(id) +
+                        "' at 'accessKeyId' failed to satisfy constraint: Member must satisfy regular expression "
+                        "pattern: [\\w]+");
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<AccessKey> LocalBackend::create_access_key(const CreateAccessKeyRequest& r) {
+  Constraints c;
+  c.name("userName", r.user_name, 128);
+  if (auto e = c.error()) return *e;
+  auto& s = *impl_;
+  return s.write([&]() -> Result<AccessKey> {
+    auto uid = s.find(kFindUser, r.user_name);
+    if (!uid) return no_such("user", r.user_name);
+    if (s.count("SELECT count(*) FROM iam_access_keys WHERE uid = ?", *uid) >= 2) return limit("AccessKeysPerUser", 2);
+    AccessKey key;
+    key.user_name = s.load_user(*uid, Impl::View::List).user_name;
+    key.access_key_id = s.new_id("AKIA").substr(0, 20);
+    key.secret_access_key = new_secret();
+    key.status = "Active";
+    key.create_date = s.now();
+    Query(s.db, "INSERT INTO iam_access_keys (access_key_id, uid, secret, status, create_date) VALUES (?, ?, ?, ?, ?)")
+        .bind(key.access_key_id)
+        .bind(*uid)
+        .bind(key.secret_access_key)
+        .bind(key.status)
+        .bind(key.create_date)
+        .run();
+    return key;
+  });
+}
+
+Status LocalBackend::delete_access_key(const DeleteAccessKeyRequest& r) {
+  Constraints c;
+  c.name("userName", r.user_name, 128);
+  if (auto e = c.error()) return *e;
+  if (auto e = check_access_key_id(r.access_key_id)) return *e;
+  auto& s = *impl_;
+  return s.write([&]() -> Status {
+    auto uid = s.find(kFindUser, r.user_name);
+    if (!uid) return no_such("user", r.user_name);
+    Query(s.db, "DELETE FROM iam_access_keys WHERE access_key_id = ? AND uid = ?").bind(r.access_key_id).bind(*uid).run();
+    if (s.db.changes() == 0)
+      return ApiError(ErrorCode::NoSuchEntity, kAccessKeyNotFound + r.access_key_id + " cannot be found.");
+    return {};
+  });
+}
+
+Status LocalBackend::update_access_key(const UpdateAccessKeyRequest& r) {
+  Constraints c;
+  c.name("userName", r.user_name, 128);
+  if (auto e = c.error()) return *e;
+  if (auto e = check_access_key_id(r.access_key_id)) return *e;
+  if (r.status != "Active" && r.status != "Inactive")
+    return ApiError(ErrorCode::ValidationError,
+                    "1 validation error detected: Value '" + r.status +
+                        "' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]");
+  auto& s = *impl_;
+  return s.write([&]() -> Status {
+    auto uid = s.find(kFindUser, r.user_name);
+    if (!uid) return no_such("user", r.user_name);
+    Query(s.db, "UPDATE iam_access_keys SET status = ? WHERE access_key_id = ? AND uid = ?")
+        .bind(r.status)
+        .bind(r.access_key_id)
+        .bind(*uid)
+        .run();
+    if (s.db.changes() == 0)
+      return ApiError(ErrorCode::NoSuchEntity, kAccessKeyNotFound + r.access_key_id + " cannot be found.");
+    return {};
+  });
+}
+
+Result<ListAccessKeysResponse> LocalBackend::list_access_keys(const ListAccessKeysRequest& r) {
+  Constraints c;
+  c.name("userName", r.user_name, 128);
+  c.page(r.marker, r.max_items);
+  if (auto e = c.error()) return *e;
+  auto& s = *impl_;
+  return s.read([&]() -> Result<ListAccessKeysResponse> {
+    auto uid = s.find(kFindUser, r.user_name);
+    if (!uid) return no_such("user", r.user_name);
+    std::string user_name = s.load_user(*uid, Impl::View::List).user_name;
+    Query q(s.db,
+            "SELECT access_key_id, status, create_date FROM iam_access_keys WHERE uid = ? AND access_key_id >= ? "
+            "ORDER BY access_key_id");
+    q.bind(*uid).bind(r.marker);
+    ListAccessKeysResponse out;
+    int max_items = max_items_or_default(r.max_items);
+    while (q.step()) {
+      if (static_cast<int>(out.access_key_metadata.size()) == max_items) {
+        out.is_truncated = true;
+        out.marker = q.text(0);
+        break;
+      }
+      out.access_key_metadata.push_back(AccessKeyMetadata{user_name, q.text(0), q.text(1), q.text(2)});
+    }
+    return out;
+  });
+}
+
+std::optional<LocalBackend::Credential> LocalBackend::find_access_key(const std::string& access_key_id) {
+  auto& s = *impl_;
+  auto r = s.read([&]() -> Result<std::optional<Credential>> {
+    Query q(s.db, "SELECT secret, status, uid FROM iam_access_keys WHERE access_key_id = ?");
+    q.bind(access_key_id);
+    if (!q.step()) return std::optional<Credential>();
+    Credential cred;
+    cred.access_key_id = access_key_id;
+    cred.secret_access_key = q.text(0);
+    cred.status = q.text(1);
+    std::int64_t uid = q.integer(2);
+    cred.user = s.load_user(uid, Impl::View::List);
+    return std::optional<Credential>(std::move(cred));
+  });
+  if (!r.ok()) return std::nullopt;
+  return std::move(r).value();
 }
 
 }  // namespace iamforge::backend

@@ -6,9 +6,9 @@
 #include "commands.hpp"
 #include "iamforge/catalog/catalog.hpp"
 
-using namespace iamforge::cli;
+namespace iamforge::cli {
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv, const EmbeddedStack* program) {
   try {
     CLI::App app{"iamforge: AWS IAM as code — parse, validate and evaluate IAM policies exactly as AWS does"};
     app.require_subcommand(1);
@@ -50,26 +50,72 @@ int main(int argc, char** argv) {
     sim->add_flag("--check", so.check_expected, "with --cases: compare with each case's \"expected\" and report disagreements on stderr");
 
     StackOptions sto;
+    sto.program = program;
     auto stack_flags = [&sto](CLI::App* c) {
       c->add_option("-f,--file", sto.file, "stack file (default Pulumi.yaml)");
       c->add_option("--stack,-s", sto.stack, "stack name (default dev)");
+      c->add_option("--target", sto.target,
+                    "where the IAM lives: local (.iamforge/local-iam.db, default) or aws (the IAM Query API)")
+          ->check(CLI::IsMember({"local", "aws"}));
+      c->add_option("--endpoint-url", sto.endpoint_url, "with --target aws: IAM endpoint (else as the AWS CLI finds it)");
+      c->add_option("--region", sto.region, "with --target aws: region (else as the AWS CLI finds it)");
+      c->add_option("--profile", sto.profile, "with --target aws: profile of ~/.aws/credentials and ~/.aws/config");
+    };
+    auto config_flag = [&sto](CLI::App* c) {
+      c->add_option("--config,-c", sto.config, "config value key=value (repeatable; over Pulumi.<stack>.yaml)");
     };
     auto* plan = app.add_subcommand("plan", "Show what apply would change (exit 0; with --detailed-exitcode 2 if changes)");
     plan->alias("preview");
     stack_flags(plan);
+    config_flag(plan);
     plan->add_option("--format", sto.format, "output format")->check(CLI::IsMember({"human", "json"}));
     plan->add_flag("--detailed-exitcode", sto.detailed_exitcode, "exit 2 when changes are pending");
+    plan->add_flag("--refresh", sto.refresh, "read the target first and record drift (as refresh does)");
     auto* apply = app.add_subcommand("apply", "Create, update and delete resources to match the stack file");
     apply->alias("up");
     stack_flags(apply);
+    config_flag(apply);
     apply->add_flag("--yes,-y", sto.yes, "do not ask for confirmation");
+    apply->add_flag("--refresh", sto.refresh, "read the target first and record drift (as refresh does)");
+    apply->add_option("--parallel,-p", sto.parallel, "resources worked on at once (default 10)")
+        ->check(CLI::Range(1, 64));
+    apply->add_option("--format", sto.format, "output format")->check(CLI::IsMember({"human", "json"}));
     auto* output = app.add_subcommand("output", "Print the stack's outputs");
     stack_flags(output);
     output->add_option("name", sto.output_name, "one output");
     output->add_option("--format", sto.format, "output format")->check(CLI::IsMember({"human", "json"}));
     auto* destroy = app.add_subcommand("destroy", "Delete every resource of the stack");
     stack_flags(destroy);
+    config_flag(destroy);
     destroy->add_flag("--yes,-y", sto.yes, "do not ask for confirmation");
+    auto* refresh = app.add_subcommand("refresh", "Read every resource from the target and record drift in state");
+    stack_flags(refresh);
+    refresh->add_option("--format", sto.format, "output format")->check(CLI::IsMember({"human", "json"}));
+    refresh->add_flag("--detailed-exitcode", sto.detailed_exitcode, "exit 2 when drift was found");
+    auto* import = app.add_subcommand("import", "Adopt an existing resource: import TYPE LOGICAL_NAME ID");
+    stack_flags(import);
+    config_flag(import);
+    import->add_option("args", sto.import_args, "TYPE LOGICAL_NAME ID (ID in pulumi-aws's import format)")
+        ->required()->expected(3);
+    auto* history = app.add_subcommand("history", "Every apply, destroy, refresh and import of the stack");
+    stack_flags(history);
+    history->add_option("--format", sto.format, "output format")->check(CLI::IsMember({"human", "json"}));
+
+    LocalQuotaOptions lqo;
+    auto* local = app.add_subcommand("local", "The embedded local IAM's settings");
+    local->require_subcommand(1);
+    auto* quota = local->add_subcommand("quota", "Show the account quotas, or raise them with NAME=VALUE (kept)");
+    quota->add_option("assignments", lqo.assignments, "e.g. RolesPerAccount=5000");
+    quota->add_option("--data", lqo.data, "directory of the local IAM (default .iamforge)");
+    quota->add_option("--format", lqo.format, "output format")->check(CLI::IsMember({"human", "json"}));
+
+    ServeOptions svo;
+    auto* serve = app.add_subcommand("serve", "Serve the IAM Query API and STS on the local IAM (SigV4, policies enforced)");
+    serve->add_option("--listen", svo.listen, "HOST:PORT to listen on (port 0: any free port, printed)");
+    serve->add_option("--data", svo.data, "directory of the local IAM (default .iamforge)");
+    serve->add_option("--account", svo.account, "account id of a new local IAM (default 123456789012)");
+    serve->add_option("--admin-key-file", svo.admin_key_file, "administrator key JSON: read, or written (0600) when missing");
+    serve->add_flag("--no-enforce", svo.no_enforce, "authenticate but do not authorize (moto's behaviour)");
 
     auto* cat = app.add_subcommand("catalog", "Show the embedded AWS action catalog's source and size");
 
@@ -92,6 +138,11 @@ int main(int argc, char** argv) {
     if (apply->parsed()) return run_apply(sto);
     if (output->parsed()) return run_output(sto);
     if (destroy->parsed()) return run_destroy(sto);
+    if (refresh->parsed()) return run_refresh(sto);
+    if (import->parsed()) return run_import(sto);
+    if (history->parsed()) return run_history(sto);
+    if (serve->parsed()) return run_serve(svo);
+    if (quota->parsed()) return run_local_quota(lqo);
     if (cat->parsed()) {
       const auto& c = iamforge::catalog::Catalog::builtin();
       std::printf("source: %.*s\ndate: %.*s\nservices: %zu\nactions: %zu\nresource types: %zu\ncondition keys: %zu\n",
@@ -106,3 +157,5 @@ int main(int argc, char** argv) {
     return kExitInternal;
   }
 }
+
+}  // namespace iamforge::cli

@@ -122,22 +122,22 @@ Program::Program(std::string name, std::string description)
 void Program::add(Decl d) { decls_.push_back(std::move(d)); }
 
 namespace {
-Origin origin_at(const std::source_location& where) {
+Origin origin_at(const Where& where) {
   Origin o;
-  o.file = where.file_name();
-  o.line = where.line();
+  o.file = where.file;
+  o.line = where.line;
   return o;
 }
 }  // namespace
 
-Value Program::variable(const std::string& name, Value value, std::source_location where) {
+Value Program::variable(const std::string& name, Value value, Where where) {
   std::string body;
   value.to_yaml(body, 4);
   add({Decl::Section::Variable, name, std::move(body), origin_at(where)});
   return Value::expr("${" + name + "}");
 }
 
-Value Program::config(const std::string& key, std::string type, Value default_value, std::source_location where) {
+Value Program::config(const std::string& key, std::string type, Value default_value, Where where) {
   std::string body;
   Value::map({{"type", std::move(type)}, {"default", std::move(default_value)}}).to_yaml(body, 4);
   add({Decl::Section::Config, key, std::move(body), origin_at(where)});
@@ -145,7 +145,7 @@ Value Program::config(const std::string& key, std::string type, Value default_va
 }
 
 ResourceRef Program::resource(const std::string& name, const std::string& type, Map properties, Options options,
-                              std::source_location where) {
+                              Where where) {
   Map entries{{"type", type}};
   if (!properties.empty()) entries.emplace_back("properties", Value::map(std::move(properties)));
   Map opts;
@@ -172,7 +172,7 @@ ResourceRef Program::resource(const std::string& name, const std::string& type, 
   return ResourceRef(name);
 }
 
-void Program::output(const std::string& name, Value value, std::source_location where) {
+void Program::output(const std::string& name, Value value, Where where) {
   std::string body;
   value.to_yaml(body, 4);
   add({Decl::Section::Output, name, std::move(body), origin_at(where)});

@@ -111,10 +111,6 @@ expect_rc 1 "$bin" plan -f "$tmp/bad.yaml"
 grep -q "bad.yaml:5:" "$tmp/err" && ok || bad "malformed: no file:line:col"
 expect_rc 1 "$bin" plan -f "$tmp/missing.yaml"
 
-# A type apply does not support yet is a plan error, not a crash.
-printf 'name: u\nruntime: yaml\nresources:\n  someone:\n    type: aws:iam:User\n' >"$tmp/user.yaml"
-expect_rc 1 "$bin" plan -f "$tmp/user.yaml"
-grep -q "user.yaml:5:.*" "$tmp/err" && grep -q "not supported by apply yet" "$tmp/err" && ok || bad "unsupported type"
 
 # protect: destroy refuses.
 mkdir "$tmp/p" && cd "$tmp/p"

@@ -390,3 +390,56 @@ TEST_F(Principals, InstanceProfiles) {
   EXPECT_TRUE(fails_with(iam().list_instance_profiles_for_role({.role_name = "ghost"}), ErrorCode::NoSuchEntity,
                          "The role with name ghost cannot be found."));
 }
+
+// UpdateUser / UpdateGroup (the engine's in-place rename and move): the ARN follows the new name and
+// path, the unique id and memberships stay; a name held by another entity is EntityAlreadyExists.
+TEST_F(Principals, UpdateUserRenamesAndMovesKeepingIdAndGroups) {
+  auto alice = user("alice");
+  group("devs");
+  ASSERT_TRUE(succeeded(iam().add_user_to_group({"devs", "alice"})));
+  user("bob");
+  EXPECT_TRUE(fails_with(iam().update_user({.user_name = "alice", .new_user_name = "BOB"}), ErrorCode::EntityAlreadyExists,
+                         "User with name BOB already exists."));
+  EXPECT_TRUE(fails_with(iam().update_user({.user_name = "nobody", .new_path = "/x/"}), ErrorCode::NoSuchEntity));
+  ASSERT_TRUE(succeeded(iam().update_user({.user_name = "alice", .new_path = "/team/", .new_user_name = "carol"})));
+  EXPECT_TRUE(fails_with(iam().get_user({"alice"}), ErrorCode::NoSuchEntity));
+  auto carol = iam().get_user({"carol"});
+  ASSERT_TRUE(succeeded(carol));
+  EXPECT_EQ(carol->user_id, alice.user_id);
+  EXPECT_EQ(carol->arn, "arn:aws:iam::123456789012:user/team/carol");
+  auto members = iam().get_group({.group_name = "devs"});
+  ASSERT_TRUE(succeeded(members));
+  ASSERT_EQ(members->users.size(), 1u);
+  EXPECT_EQ(members->users[0].user_name, "carol");
+  // Renaming to a case variant of its own name is not a conflict.
+  EXPECT_TRUE(succeeded(iam().update_user({.user_name = "carol", .new_user_name = "Carol"})));
+}
+
+TEST_F(Principals, UpdateGroupRenamesAndMoves) {
+  auto devs = group("devs");
+  group("ops");
+  user("alice");
+  ASSERT_TRUE(succeeded(iam().add_user_to_group({"devs", "alice"})));
+  EXPECT_TRUE(fails_with(iam().update_group({.group_name = "devs", .new_group_name = "ops"}), ErrorCode::EntityAlreadyExists,
+                         "Group with name ops already exists."));
+  EXPECT_TRUE(fails_with(iam().update_group({.group_name = "nobody", .new_path = "/x/"}), ErrorCode::NoSuchEntity));
+  EXPECT_TRUE(fails_with(iam().update_group({.group_name = "devs", .new_path = "no-slashes"}), ErrorCode::ValidationError));
+  ASSERT_TRUE(succeeded(iam().update_group({.group_name = "devs", .new_path = "/eng/", .new_group_name = "engineers"})));
+  auto g = iam().get_group({.group_name = "engineers"});
+  ASSERT_TRUE(succeeded(g));
+  EXPECT_EQ(g->group.group_id, devs.group_id);
+  EXPECT_EQ(g->group.arn, "arn:aws:iam::123456789012:group/eng/engineers");
+  ASSERT_EQ(g->users.size(), 1u);
+  EXPECT_EQ(iam().list_groups_for_user({"alice"})->groups.at(0).group_name, "engineers");
+}
+
+// TagInstanceProfile / UntagInstanceProfile: keys are case-sensitive; untagging a missing key is a no-op.
+TEST_F(Principals, InstanceProfileTags) {
+  ASSERT_TRUE(succeeded(iam().create_instance_profile({.instance_profile_name = "web", .tags = {{"env", "dev"}}})));
+  ASSERT_TRUE(succeeded(iam().tag_instance_profile({"web", {{"env", "prod"}, {"Env", "x"}}})));
+  EXPECT_EQ(iam().get_instance_profile({"web"})->tags, (std::vector<Tag>{{"env", "prod"}, {"Env", "x"}}));
+  ASSERT_TRUE(succeeded(iam().untag_instance_profile({"web", {"Env", "missing"}})));
+  EXPECT_EQ(iam().get_instance_profile({"web"})->tags, (std::vector<Tag>{{"env", "prod"}}));
+  EXPECT_TRUE(fails_with(iam().tag_instance_profile({"nope", {{"a", "b"}}}), ErrorCode::NoSuchEntity,
+                         "Instance Profile nope cannot be found."));
+}

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -98,6 +99,27 @@ TEST_F(Storage, EverythingPersistsAcrossReopen) {
   // Version ids keep growing after a reopen.
   auto v3 = iam().create_policy_version({.policy_arn = p.arn, .policy_document = allow()});
   EXPECT_EQ(v3->version_id, "v3");
+}
+
+// AWS: account quotas such as RolesPerAccount can be raised (Service Quotas); a raised quota is
+// the account's, so it holds across reopen, and it is enforced with LimitExceeded like the default.
+TEST_F(Storage, RaisedQuotasPersistAndAreEnforced) {
+  ASSERT_TRUE(succeeded(iam().set_quota("RolesPerAccount", 2)));
+  reopen();
+  const auto quotas = iam().adjustable_quotas();
+  EXPECT_NE(std::find(quotas.begin(), quotas.end(), std::pair<std::string, int>{"RolesPerAccount", 2}), quotas.end());
+  role("a");
+  role("b");
+  EXPECT_TRUE(fails_with(iam().create_role({.role_name = "c", .assume_role_policy_document = test::kSagemakerTrust}),
+                         ErrorCode::LimitExceeded));
+  ASSERT_TRUE(succeeded(iam().set_quota("RolesPerAccount", 3)));
+  role("c");
+  EXPECT_TRUE(fails_with(iam().set_quota("RolesPerGalaxy", 3), ErrorCode::InvalidInput));
+  EXPECT_TRUE(fails_with(iam().set_quota("RolesPerAccount", 0), ErrorCode::InvalidInput));
+  // A damaged value is an error at open, never a crash.
+  sql(db_path(), "UPDATE meta SET value = 'lots' WHERE name = 'quota.RolesPerAccount'");
+  iam_.reset();
+  EXPECT_FALSE(LocalBackend::open(db_path(), test::test_options()).ok());
 }
 
 TEST_F(Storage, WritesAreVisibleToAnotherConnectionAtOnce) {

@@ -81,7 +81,7 @@ TEST(Sdk, QuotesWhatYamlWouldOtherwiseRetype) {
 
 TEST(Sdk, ErrorsMapBackToTheDeclaringLine) {
   sdk::Program p("bad");
-  const auto line = std::source_location::current().line() + 1;
+  const unsigned line = __LINE__ + 1;
   p.resource("r", "aws:iam:Role", {{"assumeRolePolicee", "{}"}});
   const auto yaml = p.to_yaml();
   auto r = load(p);

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sqlite3.h>
+
 #include "iamforge/state/store.hpp"
 
 namespace fs = std::filesystem;
@@ -142,4 +144,102 @@ TEST_F(StoreTest, ForeignFileIsRefused) {
   fs::create_directories(fs::path(path_).parent_path());
   std::ofstream(path_) << "this is not a database, just some text that is long enough to be noticed";
   EXPECT_THROW(Store::open(path_), StateError);
+}
+
+TEST_F(StoreTest, IntentsArePutListedAndDropped) {
+  auto store = Store::open(path_);
+  Intent i{"mlTeamRole", "create", "aws:iam:Role", "mlTeamRole-abc1234", "mlTeamRole-abc1234", "abc1234", "{}", "{}", ""};
+  store->put_intent("dev", i);
+  i.kind = "name";
+  store->put_intent("dev", i);
+  store->put_intent("other", i);
+  auto got = store->intents("dev");
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].kind, "create");
+  EXPECT_EQ(got[0].suffix, "abc1234");
+  store->delete_intent("dev", "mlTeamRole", "create");
+  ASSERT_EQ(store->intents("dev").size(), 1u);
+  EXPECT_EQ(store->intents("dev")[0].kind, "name");
+  EXPECT_EQ(store->intents("other").size(), 1u);
+}
+
+TEST_F(StoreTest, AtomicallyCommitsAllOrNothing) {
+  auto store = Store::open(path_);
+  store->put_intent("dev", {"r", "create", "aws:iam:Role", "r-1", "r-1", "1", "{}", "{}", ""});
+  EXPECT_THROW(store->atomically([&] {
+    store->put_resource("dev", role());
+    store->delete_intent("dev", "r", "create");
+    throw StateError("boom");
+  }),
+               StateError);
+  EXPECT_TRUE(store->resources("dev").empty());
+  EXPECT_EQ(store->intents("dev").size(), 1u);
+  store->atomically([&] {
+    store->put_resource("dev", role());
+    store->atomically([&] { store->delete_intent("dev", "r", "create"); });  // nested calls join
+  });
+  EXPECT_EQ(store->resources("dev").size(), 1u);
+  EXPECT_TRUE(store->intents("dev").empty());
+}
+
+TEST_F(StoreTest, PendingDeletesKeepTheirOrder) {
+  auto store = Store::open(path_);
+  store->add_pending_delete("dev", {0, "a", "aws:iam:Role", "a-1", "{}"});
+  store->add_pending_delete("dev", {0, "b", "aws:iam:RolePolicyAttachment", "a-1/arn", "{}"});
+  auto p = store->pending_deletes("dev");
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0].logical_name, "a");
+  EXPECT_LT(p[0].seq, p[1].seq);
+  store->delete_pending_delete(p[0].seq);
+  ASSERT_EQ(store->pending_deletes("dev").size(), 1u);
+  EXPECT_EQ(store->pending_deletes("dev")[0].logical_name, "b");
+}
+
+TEST_F(StoreTest, FlagsAndHistoryDetailsPersist) {
+  {
+    auto store = Store::open(path_);
+    auto r = role();
+    r.flags = "protect,retain";
+    store->put_resource("dev", r);
+    auto id = store->begin_history("dev", "destroy 1 resources", "destroy");
+    store->finish_history(id, "succeeded", "delete mlTeamRole\n");
+  }
+  auto store = Store::open(path_);
+  EXPECT_EQ(store->resource("dev", "mlTeamRole")->flags, "protect,retain");
+  auto h = store->history("dev");
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].kind, "destroy");
+  EXPECT_EQ(h[0].details, "delete mlTeamRole\n");
+}
+
+TEST_F(StoreTest, SchemaVersion1IsMigrated) {
+  fs::create_directories(fs::path(path_).parent_path());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  const char* v1 = R"sql(
+CREATE TABLE resources (seq INTEGER PRIMARY KEY AUTOINCREMENT, stack TEXT NOT NULL, logical_name TEXT NOT NULL,
+  type TEXT NOT NULL, physical_id TEXT NOT NULL, physical_name TEXT NOT NULL, suffix TEXT NOT NULL,
+  inputs TEXT NOT NULL, outputs TEXT NOT NULL, UNIQUE (stack, logical_name));
+CREATE TABLE stack_outputs (stack TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (stack, name));
+CREATE TABLE history (id INTEGER PRIMARY KEY AUTOINCREMENT, stack TEXT NOT NULL, started_at TEXT NOT NULL,
+  finished_at TEXT NOT NULL DEFAULT '', summary TEXT NOT NULL, result TEXT NOT NULL DEFAULT '');
+CREATE TABLE locks (stack TEXT PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, since TEXT NOT NULL);
+INSERT INTO resources (stack, logical_name, type, physical_id, physical_name, suffix, inputs, outputs)
+  VALUES ('dev', 'g', 'aws:iam:Group', 'g-1', 'g-1', '1', '{}', '{}');
+INSERT INTO history (stack, started_at, summary) VALUES ('dev', '2026-01-01T00:00:00Z', 'Plan: 1 to create');
+PRAGMA application_id=1229016403;
+PRAGMA user_version=1;
+)sql";
+  ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto store = Store::open(path_);
+  auto r = store->resource("dev", "g");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->flags, "");
+  EXPECT_TRUE(store->intents("dev").empty());
+  auto h = store->history("dev");
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].kind, "apply");
+  store->put_intent("dev", {"g", "delete", "aws:iam:Group", "g-1", "g-1", "", "{}", "{}", ""});
+  EXPECT_EQ(store->intents("dev").size(), 1u);
 }

@@ -6,7 +6,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "iamforge/backend/backend.hpp"
 
@@ -71,10 +74,27 @@ class LocalBackend final : public Backend {
   /// The database file.
   const std::string& path() const;
 
+  /// The account quotas an owner may change (AWS: Service Quotas), by AWS's quota name
+  /// ("RolesPerAccount", "PoliciesPerRole", ...), with their values in force.
+  std::vector<std::pair<std::string, int>> adjustable_quotas() const;
+  /// Sets one of adjustable_quotas() for good (kept in the database; later opens use it).
+  /// InvalidInput for an unknown name or a value below 1.
+  Status set_quota(std::string_view name, int value);
+
 #define IAM_OPERATION(action, method, request_type, response_type) \
   Result<response_type> method(const request_type& request) override;
 #include "iamforge/backend/operations.def"
 #undef IAM_OPERATION
+
+  /// An access key with its secret and owner, for a server authenticating requests (not an IAM
+  /// API call). Nullopt when no user has this key.
+  struct Credential {
+    std::string access_key_id;
+    std::string secret_access_key;
+    std::string status;  ///< Active | Inactive
+    User user;           ///< list form (no tags, no boundary)
+  };
+  std::optional<Credential> find_access_key(const std::string& access_key_id);
 
   /// The schema version this build writes (stored in the `schema_version` table).
   static constexpr int kSchemaVersion = 1;

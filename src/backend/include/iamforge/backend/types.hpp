@@ -419,6 +419,13 @@ struct CreateUserRequest {
 struct GetUserRequest {
   std::string user_name;
 };
+/// UpdateUser: renames and/or moves a user; a member left empty is kept. The ARN follows the new
+/// name and path; the unique id, groups, policies and tags stay.
+struct UpdateUserRequest {
+  std::string user_name;
+  std::optional<std::string> new_path;
+  std::optional<std::string> new_user_name;
+};
 /// DeleteUser.
 struct DeleteUserRequest {
   std::string user_name;
@@ -455,6 +462,50 @@ struct DeleteUserPermissionsBoundaryRequest {
   std::string user_name;
 };
 
+/// AWS's `AccessKey`: CreateAccessKey's reply, the only place the secret is ever returned.
+struct AccessKey {
+  std::string user_name;
+  std::string access_key_id;      ///< AKIA + 16 characters
+  std::string status = "Active";  ///< Active | Inactive
+  std::string secret_access_key;  ///< 40 characters
+  std::string create_date;
+};
+/// AWS's `AccessKeyMetadata` (ListAccessKeys): an access key without its secret.
+struct AccessKeyMetadata {
+  std::string user_name;
+  std::string access_key_id;
+  std::string status;
+  std::string create_date;
+};
+/// CreateAccessKey. AWS defaults the user to the caller; the backend has no caller, so the HTTP
+/// layer fills it in and the backend requires it.
+struct CreateAccessKeyRequest {
+  std::string user_name;
+};
+/// DeleteAccessKey.
+struct DeleteAccessKeyRequest {
+  std::string user_name;
+  std::string access_key_id;
+};
+/// UpdateAccessKey: sets the status (Active | Inactive).
+struct UpdateAccessKeyRequest {
+  std::string user_name;
+  std::string access_key_id;
+  std::string status;
+};
+/// ListAccessKeys.
+struct ListAccessKeysRequest {
+  std::string user_name;
+  std::string marker;
+  std::optional<int> max_items;
+};
+/// ListAccessKeys result.
+struct ListAccessKeysResponse {
+  std::vector<AccessKeyMetadata> access_key_metadata;
+  bool is_truncated = false;
+  std::string marker;
+};
+
 /// CreateGroup.
 struct CreateGroupRequest {
   std::string group_name;
@@ -472,6 +523,13 @@ struct GetGroupResponse {
   std::vector<User> users;
   bool is_truncated = false;
   std::string marker;
+};
+/// UpdateGroup: renames and/or moves a group; a member left empty is kept. The ARN follows the new
+/// name and path; the unique id, members and policies stay.
+struct UpdateGroupRequest {
+  std::string group_name;
+  std::optional<std::string> new_path;
+  std::optional<std::string> new_group_name;
 };
 /// DeleteGroup.
 struct DeleteGroupRequest {
@@ -529,6 +587,16 @@ struct AddRoleToInstanceProfileRequest {
 struct RemoveRoleFromInstanceProfileRequest {
   std::string instance_profile_name;
   std::string role_name;
+};
+/// TagInstanceProfile (tag keys of instance profiles are case-sensitive).
+struct TagInstanceProfileRequest {
+  std::string instance_profile_name;
+  std::vector<Tag> tags;
+};
+/// UntagInstanceProfile: keys not present are ignored.
+struct UntagInstanceProfileRequest {
+  std::string instance_profile_name;
+  std::vector<std::string> tag_keys;
 };
 /// ListInstanceProfilesForRole.
 struct ListInstanceProfilesForRoleRequest {

@@ -5,7 +5,7 @@
 /// through the same loader, checks and engine as a file would: one language, one meaning, and the
 /// SDK cannot drift from the YAML's semantics. Property names and types are not repeated here (the
 /// one list is src/spec/include/iamforge/spec/resource_types.def); the loader checks them and its
-/// diagnostics are mapped back to the C++ line that declared the resource (std::source_location).
+/// diagnostics are mapped back to the C++ line that declared the resource (Where).
 ///
 ///   iamforge::sdk::Program p("ml-iam");
 ///   auto role = p.resource("mlTeamRole", "aws:iam:Role", {{"assumeRolePolicy", sdk::to_json(trust)}});
@@ -15,7 +15,6 @@
 #include <initializer_list>
 #include <map>
 #include <memory>
-#include <source_location>
 #include <string>
 #include <utility>
 #include <vector>
@@ -84,6 +83,14 @@ class ResourceRef {
   std::string name_;
 };
 
+/// The caller's file and line, taken by a defaulted argument. (Not std::source_location: clang 14
+/// with libstdc++ 12 cannot compile it; these builtins give the call site with g++ and clang alike.)
+struct Where {
+  Where(const char* f = __builtin_FILE(), unsigned l = __builtin_LINE()) : file(f), line(l) {}  // NOLINT: implicit
+  const char* file;
+  unsigned line;
+};
+
 /// Where a declaration was written, and the lines of the rendered YAML it produced.
 struct Origin {
   std::string file;
@@ -96,13 +103,13 @@ class Program {
   explicit Program(std::string name, std::string description = "");
 
   /// A variable, referenced as var("name") (`${name}`).
-  Value variable(const std::string& name, Value value, std::source_location where = std::source_location::current());
+  Value variable(const std::string& name, Value value, Where where = Where());
   /// A declared config key with a default (`config:` of the YAML), referenced as `${key}`.
   Value config(const std::string& key, std::string type, Value default_value,
-               std::source_location where = std::source_location::current());
+               Where where = Where());
   ResourceRef resource(const std::string& name, const std::string& type, Map properties, Options options = {},
-                       std::source_location where = std::source_location::current());
-  void output(const std::string& name, Value value, std::source_location where = std::source_location::current());
+                       Where where = Where());
+  void output(const std::string& name, Value value, Where where = Where());
 
   const std::string& name() const { return name_; }
   /// The Pulumi YAML text of the program (what `iamforge` loads).

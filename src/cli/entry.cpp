@@ -1,0 +1,5 @@
+// iamforge's process entry point; the command line itself is iamforge::cli::run (main.cpp), which
+// SDK programs (src/sdk, examples/seed/main.cpp) run too.
+#include "commands.hpp"
+
+int main(int argc, char** argv) { return iamforge::cli::run(argc, argv); }

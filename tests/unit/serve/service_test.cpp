@@ -1,0 +1,373 @@
+// The service without HTTP: signed requests in, AWS's XML out. Authentication failures,
+// authorization (AccessDenied's message), dispatch, STS sessions and the simulator.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "iamforge/aws/sigv4.hpp"
+#include "iamforge/serve/server.hpp"
+#include "iamforge/serve/service.hpp"
+#include "iamforge/serve/wire.hpp"
+
+using namespace iamforge;
+using namespace iamforge::serve;
+
+namespace {
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("iamforge-serve-test-" + std::to_string(std::random_device{}()));
+    std::filesystem::create_directories(dir_);
+    auto r = backend::LocalBackend::open((dir_ / "local-iam.db").string());
+    ASSERT_TRUE(r.ok());
+    be_ = std::move(r).value();
+    std::string error;
+    auto admin = bootstrap_admin(*be_, "", &error);
+    ASSERT_TRUE(admin) << error;
+    ASSERT_TRUE(admin->created);
+    admin_ = {admin->access_key_id, admin->secret_access_key, ""};
+    service_ = std::make_unique<Service>(*be_);
+  }
+  void TearDown() override {
+    service_.reset();
+    be_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  HttpReply call(const std::string& body, const aws::Credentials& creds, const std::string& service = "iam",
+                 const std::string& amz_date = "") {
+    aws::HttpRequest r;
+    r.method = "POST";
+    r.path = "/";
+    r.headers = {{"Host", "127.0.0.1:1234"}, {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+    r.body = body;
+    aws::SigningParams sp;
+    sp.region = "eu-west-3";  // any region is accepted
+    sp.service = service;
+    sp.amz_date = amz_date;
+    aws::sign(r, creds, sp);
+    HttpRequest h;
+    h.method = r.method;
+    h.path = r.path;
+    h.query = r.query;
+    h.headers = r.headers;
+    h.body = r.body;
+    return service_->handle(h);
+  }
+  HttpReply iam(const std::string& params) { return call("Version=2010-05-08&" + params, admin_); }
+
+  static std::string between(const std::string& s, const std::string& open, const std::string& close) {
+    auto a = s.find(open);
+    if (a == std::string::npos) return "";
+    a += open.size();
+    return s.substr(a, s.find(close, a) - a);
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<backend::LocalBackend> be_;
+  std::unique_ptr<Service> service_;
+  aws::Credentials admin_;
+};
+
+const std::string kTrust = uri_encode(
+    R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]})");
+const std::string kReadRoles =
+    uri_encode(R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GetRole","iam:ListRoles"],"Resource":"*"}]})");
+
+}  // namespace
+
+TEST_F(ServiceTest, CreateAndGetRole) {
+  auto r = iam("Action=CreateRole&RoleName=app&Path=%2Fteam%2F&AssumeRolePolicyDocument=" + kTrust +
+               "&Tags.member.1.Key=env&Tags.member.1.Value=dev");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("<CreateRoleResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><CreateRoleResult><Role>"),
+            std::string::npos);
+  EXPECT_NE(r.body.find("<Arn>arn:aws:iam::123456789012:role/team/app</Arn>"), std::string::npos);
+  EXPECT_NE(r.body.find("<AssumeRolePolicyDocument>%7B%22Version%22"), std::string::npos);
+  EXPECT_NE(r.body.find("<RequestId>" + r.request_id + "</RequestId>"), std::string::npos);
+  auto g = iam("Action=GetRole&RoleName=app");
+  ASSERT_EQ(g.status, 200) << g.body;
+  EXPECT_NE(g.body.find("<Key>env</Key>"), std::string::npos);
+  auto missing = iam("Action=GetRole&RoleName=nope");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_NE(missing.body.find("<Code>NoSuchEntity</Code>"), std::string::npos);
+  auto dup = iam("Action=CreateRole&RoleName=app&AssumeRolePolicyDocument=" + kTrust);
+  EXPECT_EQ(dup.status, 409);
+}
+
+TEST_F(ServiceTest, UnknownActionAndBadInput) {
+  auto r = iam("Action=FlyToTheMoon");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("<Code>InvalidAction</Code>"), std::string::npos);
+  auto v = call("Action=GetRole&Version=2013-10-15&RoleName=x", admin_);
+  EXPECT_NE(v.body.find("Could not find operation GetRole for version 2013-10-15"), std::string::npos);
+  auto missing = iam("Action=CreateRole&RoleName=x");
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_NE(missing.body.find("<Code>ValidationError</Code>"), std::string::npos);
+  auto bad_form = iam("Action=GetRole&RoleName=%ZZ");
+  EXPECT_EQ(bad_form.status, 400);
+  auto bad_doc = iam("Action=CreatePolicy&PolicyName=p&PolicyDocument=" + uri_encode("{\"Statement\": 3}"));
+  EXPECT_EQ(bad_doc.status, 400);
+  EXPECT_NE(bad_doc.body.find("<Code>MalformedPolicyDocument</Code>"), std::string::npos);
+}
+
+TEST_F(ServiceTest, AuthenticationFailures) {
+  HttpRequest unsigned_req;
+  unsigned_req.headers = {{"Host", "127.0.0.1:1234"}};
+  unsigned_req.body = "Action=ListRoles&Version=2010-05-08";
+  auto r = service_->handle(unsigned_req);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.find("<Code>MissingAuthenticationToken</Code>"), std::string::npos);
+
+  auto unknown = call("Action=ListRoles&Version=2010-05-08", {"AKIAAAAAAAAAAAAAAAAA", "x", ""});
+  EXPECT_EQ(unknown.status, 403);
+  EXPECT_NE(unknown.body.find("<Code>InvalidClientTokenId</Code>"), std::string::npos);
+
+  auto wrong_secret = call("Action=ListRoles&Version=2010-05-08", {admin_.access_key_id, "wrong", ""});
+  EXPECT_EQ(wrong_secret.status, 403);
+  EXPECT_NE(wrong_secret.body.find("<Code>SignatureDoesNotMatch</Code>"), std::string::npos);
+
+  auto old = call("Action=ListRoles&Version=2010-05-08", admin_, "iam", "20200101T000000Z");
+  EXPECT_EQ(old.status, 403);
+  EXPECT_NE(old.body.find("Signature expired"), std::string::npos);
+
+  HttpRequest garbage;
+  garbage.headers = {{"Host", "h"}, {"Authorization", "AWS4-HMAC-SHA256 nonsense"}, {"X-Amz-Date", "20250101T000000Z"}};
+  auto g = service_->handle(garbage);
+  EXPECT_EQ(g.status, 400);
+  EXPECT_NE(g.body.find("<Code>IncompleteSignature</Code>"), std::string::npos);
+}
+
+TEST_F(ServiceTest, AccessDeniedForALimitedUserAndAccessKeys) {
+  ASSERT_EQ(iam("Action=CreateUser&UserName=bob").status, 200);
+  ASSERT_EQ(iam("Action=PutUserPolicy&UserName=bob&PolicyName=read&PolicyDocument=" + kReadRoles).status, 200);
+  auto key = iam("Action=CreateAccessKey&UserName=bob");
+  ASSERT_EQ(key.status, 200) << key.body;
+  aws::Credentials bob{between(key.body, "<AccessKeyId>", "<"), between(key.body, "<SecretAccessKey>", "<"), ""};
+  ASSERT_EQ(bob.access_key_id.size(), 20u) << key.body;
+  ASSERT_EQ(bob.secret_access_key.size(), 40u);
+
+  EXPECT_EQ(call("Version=2010-05-08&Action=ListRoles", bob).status, 200);
+  auto denied = call("Version=2010-05-08&Action=CreateRole&RoleName=x&AssumeRolePolicyDocument=" + kTrust, bob);
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_NE(denied.body.find("<Code>AccessDenied</Code>"), std::string::npos);
+  EXPECT_NE(denied.body.find("User: arn:aws:iam::123456789012:user/bob is not authorized to perform: iam:CreateRole on "
+                             "resource: arn:aws:iam::123456789012:role/x because no identity-based policy allows the "
+                             "iam:CreateRole action"),
+            std::string::npos)
+      << denied.body;
+  // The caller's own identity.
+  auto who = call("Action=GetCallerIdentity&Version=2011-06-15", bob, "sts");
+  EXPECT_EQ(who.status, 200) << who.body;
+  EXPECT_NE(who.body.find("<Arn>arn:aws:iam::123456789012:user/bob</Arn>"), std::string::npos);
+  EXPECT_NE(who.body.find("xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\""), std::string::npos);
+  // Granting takes effect on the next call (our own writes invalidate the cache).
+  ASSERT_EQ(iam("Action=PutUserPolicy&UserName=bob&PolicyName=all&PolicyDocument=" +
+                uri_encode(R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"}]})"))
+                .status,
+            200);
+  EXPECT_EQ(call("Version=2010-05-08&Action=CreateRole&RoleName=x&AssumeRolePolicyDocument=" + kTrust, bob).status, 200);
+  // A deactivated key stops working.
+  ASSERT_EQ(iam("Action=UpdateAccessKey&UserName=bob&Status=Inactive&AccessKeyId=" + bob.access_key_id).status, 200);
+  EXPECT_EQ(call("Version=2010-05-08&Action=ListRoles", bob).status, 403);
+}
+
+TEST_F(ServiceTest, AssumeRoleSessionWithSessionPolicy) {
+  ASSERT_EQ(iam("Action=CreateRole&RoleName=deployer&AssumeRolePolicyDocument=" + kTrust).status, 200);
+  ASSERT_EQ(iam("Action=PutRolePolicy&RoleName=deployer&PolicyName=p&PolicyDocument=" +
+                uri_encode(R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"}]})"))
+                .status,
+            200);
+  auto a = call("Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fdeployer"
+                "&RoleSessionName=ci&Policy=" + kReadRoles,
+                admin_, "sts");
+  ASSERT_EQ(a.status, 200) << a.body;
+  aws::Credentials s{between(a.body, "<AccessKeyId>", "<"), between(a.body, "<SecretAccessKey>", "<"),
+                     between(a.body, "<SessionToken>", "<")};
+  EXPECT_EQ(s.access_key_id.substr(0, 4), "ASIA");
+  auto who = call("Action=GetCallerIdentity&Version=2011-06-15", s, "sts");
+  EXPECT_NE(who.body.find("<Arn>arn:aws:sts::123456789012:assumed-role/deployer/ci</Arn>"), std::string::npos) << who.body;
+  EXPECT_EQ(call("Version=2010-05-08&Action=ListRoles", s).status, 200);
+  auto denied = call("Version=2010-05-08&Action=DeleteRole&RoleName=deployer", s);
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_NE(denied.body.find("because no session policy allows the iam:DeleteRole action"), std::string::npos) << denied.body;
+  // Without the token the session key is not accepted.
+  EXPECT_EQ(call("Version=2010-05-08&Action=ListRoles", {s.access_key_id, s.secret_access_key, ""}).status, 403);
+}
+
+TEST_F(ServiceTest, SimulateCustomPolicy) {
+  std::string policy = uri_encode(
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"ml"}}},{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}]})");
+  auto r = iam("Action=SimulateCustomPolicy&PolicyInputList.member.1=" + policy +
+               "&ActionNames.member.1=s3%3AGetObject&ActionNames.member.2=s3%3ADeleteObject&ActionNames.member.3=s3%3APutObject"
+               "&ResourceArns.member.1=arn%3Aaws%3As3%3A%3A%3Ab%2Fk");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("<EvalActionName>s3:GetObject</EvalActionName><EvalResourceName>arn:aws:s3:::b/k</EvalResourceName>"
+                        "<EvalDecision>implicitDeny</EvalDecision>"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("<MissingContextValues><member>aws:PrincipalTag/team</member></MissingContextValues>"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("<EvalDecision>explicitDeny</EvalDecision><MatchedStatements><member><SourcePolicyId>PolicyInputList.1"),
+            std::string::npos)
+      << r.body;
+  auto with_ctx = iam("Action=SimulateCustomPolicy&PolicyInputList.member.1=" + policy +
+                      "&ActionNames.member.1=s3%3AGetObject&ContextEntries.member.1.ContextKeyName=aws%3APrincipalTag%2Fteam"
+                      "&ContextEntries.member.1.ContextKeyValues.member.1=ml&ContextEntries.member.1.ContextKeyType=string");
+  EXPECT_NE(with_ctx.body.find("<EvalDecision>allowed</EvalDecision>"), std::string::npos) << with_ctx.body;
+}
+
+TEST_F(ServiceTest, SimulatePrincipalPolicyUsesGroupsAndAttachedPolicies) {
+  ASSERT_EQ(iam("Action=CreateUser&UserName=carol").status, 200);
+  { auto g = iam("Action=CreateGroup&GroupName=devs"); ASSERT_EQ(g.status, 200) << g.body; }
+  ASSERT_EQ(iam("Action=AddUserToGroup&GroupName=devs&UserName=carol").status, 200);
+  auto p = iam("Action=CreatePolicy&PolicyName=ro&PolicyDocument=" + kReadRoles);
+  ASSERT_EQ(p.status, 200);
+  ASSERT_EQ(iam("Action=AttachGroupPolicy&GroupName=devs&PolicyArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Apolicy%2Fro").status, 200);
+  auto r = iam("Action=SimulatePrincipalPolicy&PolicySourceArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Auser%2Fcarol"
+               "&ActionNames.member.1=iam%3AGetRole&ActionNames.member.2=iam%3ADeleteRole");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("<EvalActionName>iam:GetRole</EvalActionName><EvalResourceName>*</EvalResourceName>"
+                        "<EvalDecision>allowed</EvalDecision><MatchedStatements><member><SourcePolicyId>"
+                        "arn:aws:iam::123456789012:policy/ro</SourcePolicyId><SourcePolicyType>user-managed</SourcePolicyType>"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("<EvalActionName>iam:DeleteRole</EvalActionName><EvalResourceName>*</EvalResourceName>"
+                        "<EvalDecision>implicitDeny</EvalDecision>"),
+            std::string::npos);
+}
+
+TEST_F(ServiceTest, TrustPolicyNamingTheUserSufficesAndDurationLimits) {
+  ASSERT_EQ(iam("Action=CreateUser&UserName=dave").status, 200);
+  auto key = iam("Action=CreateAccessKey&UserName=dave");
+  aws::Credentials dave{between(key.body, "<AccessKeyId>", "<"), between(key.body, "<SecretAccessKey>", "<"), ""};
+  std::string trust = uri_encode(
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/dave"},"Action":"sts:AssumeRole"}]})");
+  ASSERT_EQ(iam("Action=CreateRole&RoleName=for-dave&AssumeRolePolicyDocument=" + trust).status, 200);
+  std::string assume = "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Ffor-dave&RoleSessionName=s1";
+  // Dave has no identity policy, but the trust policy names him: allowed (same account).
+  auto ok = call(assume, dave, "sts");
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  auto too_long = call(assume + "&DurationSeconds=7200", dave, "sts");
+  EXPECT_EQ(too_long.status, 400);
+  EXPECT_NE(too_long.body.find("exceeds the MaxSessionDuration set for this role"), std::string::npos) << too_long.body;
+  auto other = call("Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fnope&RoleSessionName=s1",
+                    dave, "sts");
+  EXPECT_EQ(other.status, 403);
+  EXPECT_NE(other.body.find("is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role/nope"),
+            std::string::npos);
+}
+
+TEST_F(ServiceTest, NoEnforceAuthenticatesButDoesNotAuthorize) {
+  ASSERT_EQ(iam("Action=CreateUser&UserName=erin").status, 200);
+  auto key = iam("Action=CreateAccessKey&UserName=erin");
+  aws::Credentials erin{between(key.body, "<AccessKeyId>", "<"), between(key.body, "<SecretAccessKey>", "<"), ""};
+  EXPECT_EQ(call("Version=2010-05-08&Action=ListRoles", erin).status, 403);
+  service_ = std::make_unique<Service>(*be_, ServiceOptions{.enforce = false});
+  EXPECT_EQ(call("Version=2010-05-08&Action=ListRoles", erin).status, 200);
+  EXPECT_EQ(call("Version=2010-05-08&Action=ListRoles", {erin.access_key_id, "wrong", ""}).status, 403);
+}
+
+TEST_F(ServiceTest, ExpiredSessionToken) {
+  auto now = std::make_shared<std::chrono::system_clock::time_point>(std::chrono::system_clock::now());
+  service_ = std::make_unique<Service>(*be_, ServiceOptions{.clock = [now] { return *now; }});
+  ASSERT_EQ(iam("Action=CreateRole&RoleName=short&AssumeRolePolicyDocument=" + kTrust).status, 200);
+  auto a = call("Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fshort"
+                "&RoleSessionName=ss&DurationSeconds=900",
+                admin_, "sts");
+  ASSERT_EQ(a.status, 200) << a.body;
+  aws::Credentials s{between(a.body, "<AccessKeyId>", "<"), between(a.body, "<SecretAccessKey>", "<"),
+                     between(a.body, "<SessionToken>", "<")};
+  *now += std::chrono::seconds(1000);
+  auto r = call("Action=GetCallerIdentity&Version=2011-06-15", s, "sts", aws::format_amz_date(*now));
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.find("<Code>ExpiredToken</Code>"), std::string::npos) << r.body;
+}
+
+TEST_F(ServiceTest, GarbageNeverCrashes) {
+  std::mt19937 rng(42);
+  const std::vector<std::string> pieces = {"Action=", "CreateRole", "GetRole", "ListRoles", "&", "=", "%", "%2", "%ZZ", "+",
+                                           "RoleName", "Tags.member.1.Key", ".member.", "Version=2010-05-08", "\0", "\xff",
+                                           "SimulateCustomPolicy", "ActionNames.member.1", "AssumeRole", "PolicyInputList.member.1",
+                                           "{", "}", "MaxItems=", "-1", "99999999999", "Marker=zz"};
+  for (int i = 0; i < 1500; ++i) {
+    std::string body;
+    int n = static_cast<int>(rng() % 12);
+    for (int k = 0; k < n; ++k) body += pieces[rng() % pieces.size()];
+    HttpReply r = (i % 3 == 0) ? iam(body) : call(body, admin_);
+    EXPECT_GE(r.status, 200);
+    EXPECT_LT(r.status, 600);
+    EXPECT_FALSE(r.body.empty());
+    if (i % 5 == 0) {  // random headers
+      HttpRequest h;
+      h.headers = {{"Host", "x"}, {"Authorization", body}, {"X-Amz-Date", body.substr(0, 16)}};
+      h.body = body;
+      EXPECT_GE(service_->handle(h).status, 400);
+    }
+  }
+}
+
+TEST_F(ServiceTest, GetWithQueryParameters) {
+  aws::HttpRequest r;
+  r.method = "GET";
+  r.path = "/";
+  r.query = "Action=ListUsers&Version=2010-05-08&MaxItems=1";
+  r.headers = {{"Host", "127.0.0.1:1234"}};
+  aws::SigningParams sp;
+  aws::sign(r, admin_, sp);
+  HttpRequest h;
+  h.method = "GET";
+  h.path = r.path;
+  h.query = r.query;
+  h.headers = r.headers;
+  auto reply = service_->handle(h);
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_NE(reply.body.find("<UserName>iamforge-admin</UserName>"), std::string::npos);
+}
+
+TEST_F(ServiceTest, TagConditionsOnResourceAndRequest) {
+  ASSERT_EQ(iam("Action=CreateUser&UserName=frank").status, 200);
+  auto key = iam("Action=CreateAccessKey&UserName=frank");
+  aws::Credentials frank{between(key.body, "<AccessKeyId>", "<"), between(key.body, "<SecretAccessKey>", "<"), ""};
+  // Frank may delete roles tagged team=ml, and create roles only when tagging them team=ml.
+  ASSERT_EQ(iam("Action=PutUserPolicy&UserName=frank&PolicyName=abac&PolicyDocument=" +
+                uri_encode(R"({"Version":"2012-10-17","Statement":[
+                  {"Effect":"Allow","Action":"iam:DeleteRole","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/team":"ml"}}},
+                  {"Effect":"Allow","Action":"iam:CreateRole","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/team":"ml"}}}]})"))
+                .status,
+            200);
+  ASSERT_EQ(iam("Action=CreateRole&RoleName=ml-role&AssumeRolePolicyDocument=" + kTrust + "&Tags.member.1.Key=team&Tags.member.1.Value=ml").status, 200);
+  ASSERT_EQ(iam("Action=CreateRole&RoleName=web-role&AssumeRolePolicyDocument=" + kTrust + "&Tags.member.1.Key=team&Tags.member.1.Value=web").status, 200);
+  EXPECT_EQ(call("Version=2010-05-08&Action=DeleteRole&RoleName=web-role", frank).status, 403);
+  EXPECT_EQ(call("Version=2010-05-08&Action=DeleteRole&RoleName=ml-role", frank).status, 200);
+  EXPECT_EQ(call("Version=2010-05-08&Action=CreateRole&RoleName=x1&AssumeRolePolicyDocument=" + kTrust, frank).status, 403);
+  EXPECT_EQ(call("Version=2010-05-08&Action=CreateRole&RoleName=x2&AssumeRolePolicyDocument=" + kTrust +
+                     "&Tags.member.1.Key=team&Tags.member.1.Value=ml",
+                 frank)
+                .status,
+            200);
+}
+
+TEST_F(ServiceTest, AdminKeyFileIsWrittenOnceThenRead) {
+  std::string file = (dir_ / "admin.json").string();
+  std::string error;
+  auto made = bootstrap_admin(*be_, file, &error);
+  ASSERT_TRUE(made) << error;
+  EXPECT_TRUE(made->created);
+  EXPECT_EQ(std::filesystem::status(file).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto read = bootstrap_admin(*be_, file, &error);
+  ASSERT_TRUE(read) << error;
+  EXPECT_FALSE(read->created);
+  EXPECT_EQ(read->access_key_id, made->access_key_id);
+  EXPECT_EQ(read->secret_access_key, made->secret_access_key);
+  // The key works.
+  EXPECT_EQ(call("Version=2010-05-08&Action=ListRoles", {read->access_key_id, read->secret_access_key, ""}).status, 200);
+  // A key file naming a key this store doesn't have is an error, not a silent new key.
+  ASSERT_EQ(iam("Action=DeleteAccessKey&UserName=iamforge-admin&AccessKeyId=" + made->access_key_id).status, 200);
+  EXPECT_FALSE(bootstrap_admin(*be_, file, &error));
+  EXPECT_NE(error.find("not in this store"), std::string::npos);
+}
