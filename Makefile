@@ -33,6 +33,8 @@ bench: build
 	@bash bench/run.sh $(BUILD)
 	@echo; echo "== stacks: 10,000 resources on the embedded local IAM (bench/stack/run.sh)"
 	@bash bench/stack/run.sh $(BUILD)/src/cli/iamforge
+	@echo; echo "== iamforge serve vs moto: signed requests/s (bench/serve/run.sh)"
+	@bash bench/serve/run.sh $(BUILD)
 
 fuzz:
 	@$(MAKE) --no-print-directory build PRESET=fuzz
