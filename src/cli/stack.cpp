@@ -238,7 +238,12 @@ void print_drift(const engine::RefreshResult& r) {
       std::printf("      %s: %s => %s\n", p.name.c_str(), p.before.empty() ? "(none)" : p.before.c_str(),
                   p.after.empty() ? "(none)" : p.after.c_str());
   }
-  std::printf("Refresh: %d read, %zu drifted\n", r.read, r.drift.size());
+  for (const auto& u : r.unmanaged)
+    std::printf("  ! %s (%s): %s attached outside the stack (no resource declares it)\n", u.logical_name.c_str(),
+                u.type.c_str(), u.what.c_str());
+  std::printf("Refresh: %d read, %zu drifted", r.read, r.drift.size());
+  if (!r.unmanaged.empty()) std::printf(", %zu attached outside the stack", r.unmanaged.size());
+  std::printf("\n");
 }
 
 std::string drift_json(const engine::RefreshResult& r) {
@@ -253,6 +258,10 @@ std::string drift_json(const engine::RefreshResult& r) {
              ",\"before\":" + json_str(d.diffs[j].before) + ",\"after\":" + json_str(d.diffs[j].after) + "}";
     out += "]}";
   }
+  out += "],\"unmanaged\":[";
+  for (size_t i = 0; i < r.unmanaged.size(); ++i)
+    out += std::string(i ? "," : "") + "{\"resource\":" + json_str(r.unmanaged[i].logical_name) +
+           ",\"type\":" + json_str(r.unmanaged[i].type) + ",\"what\":" + json_str(r.unmanaged[i].what) + "}";
   return out + "]}";
 }
 
@@ -455,7 +464,7 @@ int run_refresh(const StackOptions& o) {
     }
     if (json) std::printf("%s\n", drift_json(r).c_str());
     else print_drift(r);
-    return o.detailed_exitcode && !r.drift.empty() ? 2 : kExitOk;
+    return o.detailed_exitcode && (!r.drift.empty() || !r.unmanaged.empty()) ? 2 : kExitOk;
   } catch (const state::StateError& e) {
     std::fprintf(stderr, "iamforge: error: %s\n", e.what());
     return kExitFindings;

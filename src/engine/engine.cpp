@@ -1081,6 +1081,82 @@ ReconcileResult reconcile(state::Store& store, backend::Backend& be, const std::
 
 // ---- refresh ------------------------------------------------------------------------------------
 
+namespace {
+
+// Managed and inline policies on the stack's roles, groups and users that no resource of the stack
+// declares (attached by hand). Reads the target; throws Failure on an error other than NoSuchEntity.
+void find_unmanaged(state::Store& store, backend::Backend& be, const std::string& stack,
+                    std::vector<Unmanaged>& out) {
+  struct Kind {
+    const char* entity;       // resource type of the entity
+    const char* attachment;   // its managed-policy attachment type
+    const char* inline_type;  // its inline policy type
+    const char* key;          // the attachment's / inline policy's property naming the entity
+  };
+  static const Kind kKinds[] = {
+      {"aws:iam:Role", "aws:iam:RolePolicyAttachment", "aws:iam:RolePolicy", "role"},
+      {"aws:iam:Group", "aws:iam:GroupPolicyAttachment", "aws:iam:GroupPolicy", "group"},
+      {"aws:iam:User", "aws:iam:UserPolicyAttachment", "aws:iam:UserPolicy", "user"},
+  };
+  const auto recs = store.resources(stack);
+  auto fail = [](const backend::ApiError& e) { throw Failure{backend_error(e)}; };
+  for (const auto& kind : kKinds) {
+    for (const auto& rec : recs) {
+      if (rec.type != kind.entity) continue;
+      const std::string name = rec.physical_name.empty() ? rec.physical_id : rec.physical_name;
+      std::set<std::string> declared_arns, declared_inline;
+      for (const auto& r : recs) {
+        if (r.type != kind.attachment && r.type != kind.inline_type) continue;
+        auto in = read_map(r.inputs_json);
+        if (in[kind.key] != name) continue;
+        if (r.type == kind.attachment) declared_arns.insert(in["policyArn"]);
+        else declared_inline.insert(r.physical_name);
+      }
+      std::vector<backend::AttachedPolicy> attached;
+      std::vector<std::string> inline_names;
+      const std::string_view t = kind.entity;
+      if (t == "aws:iam:Role") {
+        auto a = be.list_attached_role_policies({.role_name = name});
+        auto i = be.list_role_policies({.role_name = name});
+        if (!a.ok() || !i.ok()) {
+          const auto& e = !a.ok() ? a.error() : i.error();
+          if (e.code == backend::ErrorCode::NoSuchEntity) continue;
+          fail(e);
+        }
+        attached = a->attached_policies;
+        inline_names = i->policy_names;
+      } else if (t == "aws:iam:Group") {
+        auto a = be.list_attached_group_policies({.group_name = name});
+        auto i = be.list_group_policies({.group_name = name});
+        if (!a.ok() || !i.ok()) {
+          const auto& e = !a.ok() ? a.error() : i.error();
+          if (e.code == backend::ErrorCode::NoSuchEntity) continue;
+          fail(e);
+        }
+        attached = a->attached_policies;
+        inline_names = i->policy_names;
+      } else {
+        auto a = be.list_attached_user_policies({.user_name = name});
+        auto i = be.list_user_policies({.user_name = name});
+        if (!a.ok() || !i.ok()) {
+          const auto& e = !a.ok() ? a.error() : i.error();
+          if (e.code == backend::ErrorCode::NoSuchEntity) continue;
+          fail(e);
+        }
+        attached = a->attached_policies;
+        inline_names = i->policy_names;
+      }
+      for (const auto& p : attached)
+        if (!declared_arns.count(p.policy_arn))
+          out.push_back({rec.logical_name, rec.type, "managed policy " + p.policy_arn});
+      for (const auto& n : inline_names)
+        if (!declared_inline.count(n)) out.push_back({rec.logical_name, rec.type, "inline policy " + n});
+    }
+  }
+}
+
+}  // namespace
+
 RefreshResult refresh(state::Store& store, backend::Backend& be, const std::string& stack) {
   RefreshResult result;
   const auto history = store.begin_history(stack, "refresh", "refresh");
@@ -1116,6 +1192,8 @@ RefreshResult refresh(state::Store& store, backend::Backend& be, const std::stri
         result.drift.push_back({rec.logical_name, rec.type, false, std::move(diffs)});
       }
     }
+    find_unmanaged(store, be, stack, result.unmanaged);
+    for (const auto& u : result.unmanaged) ops.push_back("unmanaged " + u.logical_name + ": " + u.what);
     store.finish_history(history, "succeeded", join_lines(ops));
   } catch (const Failure& f) {
     result.ok = false;

@@ -316,6 +316,40 @@ TEST_F(EngineTest, RefreshFindsDriftOfEachKind) {
   EXPECT_TRUE(again.drift.empty()) << again.drift.front().logical_name;
 }
 
+// An attachment or inline policy added by hand to a role, group or user the stack manages is
+// drift too: the entity now grants more than the stack declares. No resource of the stack owns it,
+// so refresh reports it (and records it in history) rather than changing state.
+TEST_F(EngineTest, RefreshReportsWhatWasAttachedByHand) {
+  apply(seed());
+  auto json_doc = [](const std::string& action) {  // policy_doc() without its YAML quotes
+    auto d = policy_doc(action);
+    return d.substr(1, d.size() - 2);
+  };
+  auto extra = be_->create_policy({.policy_name = "extra", .policy_document = json_doc("s3:PutObject")});
+  ASSERT_TRUE(extra.ok());
+  ASSERT_TRUE(be_->attach_role_policy({physical_name("role"), extra->arn}).ok());
+  ASSERT_TRUE(be_->put_group_policy({physical_name("grp"), "by-hand", json_doc("s3:DeleteObject")}).ok());
+
+  auto r = engine::refresh(*store_, *be_, "dev");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_TRUE(r.drift.empty());
+  ASSERT_EQ(r.unmanaged.size(), 2u);
+  EXPECT_EQ(r.unmanaged[0].logical_name, "role");
+  EXPECT_EQ(r.unmanaged[0].what, "managed policy " + extra->arn);
+  EXPECT_EQ(r.unmanaged[1].logical_name, "grp");
+  EXPECT_EQ(r.unmanaged[1].what, "inline policy by-hand");
+  bool recorded = false;
+  for (const auto& h : store_->history("dev"))
+    recorded = recorded || h.details.find("unmanaged role: managed policy " + extra->arn) != std::string::npos;
+  EXPECT_TRUE(recorded);
+
+  // Once the stack declares it, it is no longer reported.
+  ASSERT_TRUE(be_->delete_group_policy({physical_name("grp"), "by-hand"}).ok());
+  ASSERT_TRUE(be_->detach_role_policy({physical_name("role"), extra->arn}).ok());
+  auto clean = engine::refresh(*store_, *be_, "dev");
+  EXPECT_TRUE(clean.unmanaged.empty());
+}
+
 TEST_F(EngineTest, ImportOptionAdoptsAndShowsTheDiff) {
   backend::CreateGroupRequest req;
   req.group_name = "existing-team";

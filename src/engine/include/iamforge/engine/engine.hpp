@@ -95,11 +95,19 @@ struct Drift {
   bool deleted = false;              ///< gone from the target: dropped from state
   std::vector<PropertyDiff> diffs;   ///< before: state, after: live
 };
+/// Something attached by hand to a role, group or user the stack manages: a managed policy or an
+/// inline policy that no resource of the stack declares (the entity grants more than declared).
+struct Unmanaged {
+  std::string logical_name;          ///< the role, group or user resource
+  std::string type;
+  std::string what;                  ///< "managed policy ARN" or "inline policy NAME"
+};
 struct RefreshResult {
   bool ok = true;
   std::string error;
   int read = 0;                      ///< resources read
   std::vector<Drift> drift;
+  std::vector<Unmanaged> unmanaged;  ///< reported and recorded in history; no resource owns them
 };
 /// Reads every resource in state through its provider and records what it finds in state (drift):
 /// inputs as the target has them, outputs, and resources gone. A later plan shows what apply would
