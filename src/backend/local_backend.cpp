@@ -14,6 +14,7 @@
 
 #include "iamforge/base/strings.hpp"
 #include "iamforge/policy/validator.hpp"
+#include "aws_managed.hpp"
 #include "rules.hpp"
 #include "sqlite.hpp"
 
@@ -131,6 +132,27 @@ CREATE TABLE IF NOT EXISTS iam_access_keys (
 CREATE INDEX IF NOT EXISTS iam_access_keys_uid ON iam_access_keys(uid);
 )sql";
 
+// Attachments of AWS managed policies (arn:PARTITION:iam::aws:policy/...: embedded, not rows of
+// iam_policies), keyed by the policy's ARN; name and path are the ARN's, kept for listing; and AWS
+// managed policies used as a role's or user's permissions boundary (boundary_pid is then NULL). Added like
+// iam_access_keys: created if missing when a database is opened (purely additive, no version bump).
+constexpr const char* kAwsAttachmentsSchema = R"sql(
+CREATE TABLE IF NOT EXISTS iam_aws_attachments (
+  kind INTEGER NOT NULL,
+  owner INTEGER NOT NULL,
+  arn TEXT NOT NULL,
+  name TEXT NOT NULL,
+  path TEXT NOT NULL,
+  PRIMARY KEY (kind, owner, arn)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS iam_aws_attachments_arn ON iam_aws_attachments(arn);
+CREATE TABLE IF NOT EXISTS iam_aws_boundaries (
+  kind INTEGER NOT NULL,
+  owner INTEGER NOT NULL,
+  arn TEXT NOT NULL,
+  PRIMARY KEY (kind, owner)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS iam_aws_boundaries_arn ON iam_aws_boundaries(arn);
+)sql";
+
 // Owner kinds of iam_attachments, iam_inline_policies and iam_tags (stored: never renumber).
 enum class Kind : int { Role = 0, User = 1, Group = 2, Policy = 3, InstanceProfile = 4 };
 
@@ -186,6 +208,26 @@ ApiError limit(std::string_view quota, long long value) {
   return ApiError(ErrorCode::LimitExceeded, "Cannot exceed quota for " + std::string(quota) + ": " + std::to_string(value));
 }
 ApiError delete_conflict(std::string message) { return ApiError(ErrorCode::DeleteConflict, std::move(message)); }
+
+// AWS managed policies: a policy ARN whose account is "aws" names one of the embedded policies
+// (aws_managed.hpp), never a row of iam_policies.
+bool is_aws_managed_arn(std::string_view arn) {
+  auto parsed = detail::parse_policy_arn(arn);
+  return parsed && parsed->account == "aws";
+}
+// The embedded policy `arn` names in `partition`, or nullptr (unknown, or another partition).
+const detail::AwsManagedPolicy* aws_managed(std::string_view arn, std::string_view partition) {
+  auto parsed = detail::parse_policy_arn(arn);
+  if (!parsed || parsed->account != "aws" || parsed->partition != partition) return nullptr;
+  return detail::find_aws_managed(parsed->path, parsed->name);
+}
+// AWS managed policies cannot be changed by an account. The code is the one AWS documents for these
+// operations' bad input (their documented errors do not include UnmodifiableEntity or AccessDenied);
+// the exact code and wording AWS returns are UNCONFIRMED.
+ApiError aws_managed_unmodifiable(std::string_view arn) {
+  return ApiError(ErrorCode::InvalidInput,
+                  "Policy " + std::string(arn) + " is an AWS managed policy and cannot be modified.");
+}
 
 // MalformedPolicyDocument with the policy engine's first error (by position). Sizes are quotas
 // (LimitExceeded), checked by the callers against the configured values, so the engine's
@@ -364,7 +406,8 @@ struct LocalBackend::Impl {
   Role load_role(std::int64_t rid, View view) {
     Query q(db,
             "SELECT r.name, r.role_id, r.path, r.create_date, r.assume_role_policy_document, r.description, "
-            "r.max_session_duration, p.arn FROM iam_roles r LEFT JOIN iam_policies p ON p.pid = r.boundary_pid "
+            "r.max_session_duration, coalesce(p.arn, (SELECT b.arn FROM iam_aws_boundaries b WHERE b.kind = 0 AND "
+            "b.owner = r.rid)) FROM iam_roles r LEFT JOIN iam_policies p ON p.pid = r.boundary_pid "
             "WHERE r.rid = ?");
     q.bind(rid);
     Role role;
@@ -384,7 +427,8 @@ struct LocalBackend::Impl {
 
   User load_user(std::int64_t uid, View view) {
     Query q(db,
-            "SELECT u.name, u.user_id, u.path, u.create_date, p.arn FROM iam_users u "
+            "SELECT u.name, u.user_id, u.path, u.create_date, coalesce(p.arn, (SELECT b.arn FROM iam_aws_boundaries b "
+            "WHERE b.kind = 1 AND b.owner = u.uid)) FROM iam_users u "
             "LEFT JOIN iam_policies p ON p.pid = u.boundary_pid WHERE u.uid = ?");
     q.bind(uid);
     User user;
@@ -498,20 +542,40 @@ struct LocalBackend::Impl {
     return write([&]() -> Status {
       auto owner = find(p.find_sql, name);
       if (!owner) return no_such(p.noun, name);
-      auto pid = find(kFindPolicy, policy_arn);
-      if (!pid) return policy_not_attachable(policy_arn);
-      {
+      const detail::AwsManagedPolicy* aws = nullptr;
+      std::optional<std::int64_t> pid;
+      if (is_aws_managed_arn(policy_arn)) {
+        aws = aws_managed(policy_arn, partition);
+        if (!aws) return policy_not_attachable(policy_arn);
+        Query q(db, "SELECT 1 FROM iam_aws_attachments WHERE kind = ? AND owner = ? AND arn = ?");
+        q.bind(static_cast<int>(p.kind)).bind(*owner).bind(policy_arn);
+        if (q.step()) return {};  // attached already: succeeds, as for customer policies
+      } else {
+        pid = find(kFindPolicy, policy_arn);
+        if (!pid) return policy_not_attachable(policy_arn);
         Query q(db, "SELECT 1 FROM iam_attachments WHERE kind = ? AND owner = ? AND pid = ?");
         q.bind(static_cast<int>(p.kind)).bind(*owner).bind(*pid);
         if (q.step()) return {};  // AWS: attaching an attached policy again succeeds (reference §6.4, UNCONFIRMED)
       }
       std::int64_t attached = 0;
       {
-        Query q(db, "SELECT count(*) FROM iam_attachments WHERE kind = ? AND owner = ?");
+        Query q(db,
+                "SELECT (SELECT count(*) FROM iam_attachments WHERE kind = ?1 AND owner = ?2) + "
+                "(SELECT count(*) FROM iam_aws_attachments WHERE kind = ?1 AND owner = ?2)");
         q.bind(static_cast<int>(p.kind)).bind(*owner);
         if (q.step()) attached = q.integer(0);
       }
       if (attached >= quotas.*p.attach_quota) return limit(p.attach_quota_name, quotas.*p.attach_quota);
+      if (aws) {
+        Query(db, "INSERT INTO iam_aws_attachments (kind, owner, arn, name, path) VALUES (?, ?, ?, ?, ?)")
+            .bind(static_cast<int>(p.kind))
+            .bind(*owner)
+            .bind(policy_arn)
+            .bind(std::string(aws->name))
+            .bind(std::string(aws->path))
+            .run();
+        return {};
+      }
       Query(db, "INSERT INTO iam_attachments (kind, owner, pid) VALUES (?, ?, ?)")
           .bind(static_cast<int>(p.kind))
           .bind(*owner)
@@ -530,6 +594,15 @@ struct LocalBackend::Impl {
     return write([&]() -> Status {
       auto owner = find(p.find_sql, name);
       if (!owner) return no_such(p.noun, name);
+      if (is_aws_managed_arn(policy_arn)) {
+        Query(db, "DELETE FROM iam_aws_attachments WHERE kind = ? AND owner = ? AND arn = ?")
+            .bind(static_cast<int>(p.kind))
+            .bind(*owner)
+            .bind(policy_arn)
+            .run();
+        if (db.changes() == 0) return policy_not_found(policy_arn);
+        return {};
+      }
       auto pid = find(kFindPolicy, policy_arn);
       if (!pid) return policy_not_found(policy_arn);
       Query(db, "DELETE FROM iam_attachments WHERE kind = ? AND owner = ? AND pid = ?")
@@ -554,9 +627,10 @@ struct LocalBackend::Impl {
       auto owner = find(p.find_sql, name);
       if (!owner) return no_such(p.noun, name);
       Query q(db,
-              "SELECT p.name, p.arn FROM iam_attachments a JOIN iam_policies p ON p.pid = a.pid "
-              "WHERE a.kind = ?1 AND a.owner = ?2 AND substr(p.path, 1, length(?3)) = ?3 AND p.name >= ?4 "
-              "ORDER BY p.name");
+              "SELECT name, arn FROM (SELECT p.name, p.arn, p.path FROM iam_attachments a "
+              "JOIN iam_policies p ON p.pid = a.pid WHERE a.kind = ?1 AND a.owner = ?2 UNION ALL "
+              "SELECT name, arn, path FROM iam_aws_attachments WHERE kind = ?1 AND owner = ?2) "
+              "WHERE substr(path, 1, length(?3)) = ?3 AND name >= ?4 ORDER BY name");
       q.bind(static_cast<int>(p.kind)).bind(*owner).bind(path_prefix).bind(marker);
       ListAttachedPoliciesResponse out;
       int limit_items = max_items_or_default(max_items);
@@ -667,11 +741,60 @@ struct LocalBackend::Impl {
     });
   }
 
+  // ---- AWS managed policies ----
+
+  std::string aws_managed_arn(const detail::AwsManagedPolicy& m) const {
+    return "arn:" + partition + ":iam::aws:policy" + std::string(m.path) + std::string(m.name);
+  }
+
+  ManagedPolicy load_aws_policy(const detail::AwsManagedPolicy& m) {
+    ManagedPolicy p;
+    p.policy_name = std::string(m.name);
+    p.policy_id = std::string(detail::aws_managed_policy_id(m));
+    p.arn = aws_managed_arn(m);
+    p.path = std::string(m.path);
+    p.default_version_id = std::string(m.version_id);
+    p.create_date = std::string(m.create_date);
+    p.update_date = std::string(m.update_date);
+    Query q(db,
+            "SELECT (SELECT count(*) FROM iam_aws_attachments WHERE arn = ?1), "
+            "(SELECT count(*) FROM iam_aws_boundaries WHERE arn = ?1)");
+    q.bind(p.arn);
+    if (q.step()) {
+      p.attachment_count = static_cast<int>(q.integer(0));
+      p.permissions_boundary_usage_count = static_cast<int>(q.integer(1));
+    }
+    return p;
+  }
+
+  // NoSuchEntity for an unknown AWS managed policy, else the refusal to modify it.
+  ApiError aws_managed_refusal(const std::string& arn) const {
+    if (!aws_managed(arn, partition)) return policy_not_found(arn);
+    return aws_managed_unmodifiable(arn);
+  }
+
   // The policy named by a valid policy ARN for a boundary, or NoSuchEntity.
-  Result<std::int64_t> boundary_policy(const std::string& boundary_arn) {
+  // An AWS managed policy is no row of iam_policies: nullopt (set_aws_boundary records it).
+  Result<std::optional<std::int64_t>> boundary_policy(const std::string& boundary_arn) {
+    if (is_aws_managed_arn(boundary_arn)) {
+      if (!aws_managed(boundary_arn, partition)) return boundary_not_found(boundary_arn);
+      return std::optional<std::int64_t>();
+    }
     auto pid = find(kFindPolicy, boundary_arn);
     if (!pid) return boundary_not_found(boundary_arn);
-    return *pid;
+    return std::optional<std::int64_t>(*pid);
+  }
+
+  // Records the AWS managed policy `boundary_arn` as the boundary of a role or user, or clears it
+  // when `boundary_arn` is empty or a customer policy's (checked by boundary_policy first).
+  void set_aws_boundary(Kind kind, std::int64_t owner, const std::string& boundary_arn) {
+    Query(db, "DELETE FROM iam_aws_boundaries WHERE kind = ? AND owner = ?").bind(static_cast<int>(kind)).bind(owner).run();
+    if (!boundary_arn.empty() && is_aws_managed_arn(boundary_arn))
+      Query(db, "INSERT INTO iam_aws_boundaries (kind, owner, arn) VALUES (?, ?, ?)")
+          .bind(static_cast<int>(kind))
+          .bind(owner)
+          .bind(boundary_arn)
+          .run();
   }
 };
 
@@ -791,6 +914,7 @@ std::optional<ApiError> prepare(Db& db, const std::string& path, const LocalOpti
                 std::to_string(LocalBackend::kSchemaVersion) + "; upgrade iamforge");
   if (version != LocalBackend::kSchemaVersion) return fail("its schema version is missing or unknown");
   db.exec(kAccessKeysSchema);
+  db.exec(kAwsAttachmentsSchema);
 
   std::string account, partition;
   {
@@ -893,6 +1017,7 @@ Result<Role> LocalBackend::create_role(const CreateRoleRequest& r) {
       q.bind_null();
     q.run();
     std::int64_t rid = s.db.last_insert_rowid();
+    s.set_aws_boundary(Kind::Role, rid, r.permissions_boundary);
     s.save_tags(Kind::Role, rid, r.tags);
     return s.load_role(rid, Impl::View::Full);
   });
@@ -973,11 +1098,13 @@ Status LocalBackend::delete_role(const DeleteRoleRequest& r) {
     // AWS: reference §5.7; the order of the checks follows moto.
     if (s.count("SELECT count(*) FROM iam_instance_profile_roles WHERE rid = ?", *rid) > 0)
       return delete_conflict("Cannot delete entity, must remove roles from instance profile first.");
-    if (s.count("SELECT count(*) FROM iam_attachments WHERE kind = 0 AND owner = ?", *rid) > 0)
+    if (s.count("SELECT (SELECT count(*) FROM iam_attachments WHERE kind = 0 AND owner = ?1) + "
+                "(SELECT count(*) FROM iam_aws_attachments WHERE kind = 0 AND owner = ?1)", *rid) > 0)
       return delete_conflict("Cannot delete entity, must detach all policies first.");
     if (s.count("SELECT count(*) FROM iam_inline_policies WHERE kind = 0 AND owner = ?", *rid) > 0)
       return delete_conflict("Cannot delete entity, must delete policies first.");
     s.delete_tags(Kind::Role, *rid);
+    s.set_aws_boundary(Kind::Role, *rid, "");
     Query(s.db, "DELETE FROM iam_roles WHERE rid = ?").bind(*rid).run();
     return {};
   });
@@ -1014,7 +1141,13 @@ Status LocalBackend::put_role_permissions_boundary(const PutRolePermissionsBound
     if (!rid) return no_such("role", r.role_name);
     auto pid = s.boundary_policy(r.permissions_boundary);
     if (!pid) return pid.error();
-    Query(s.db, "UPDATE iam_roles SET boundary_pid = ? WHERE rid = ?").bind(*pid).bind(*rid).run();
+    Query q(s.db, "UPDATE iam_roles SET boundary_pid = ? WHERE rid = ?");
+    if (*pid)
+      q.bind(**pid);
+    else
+      q.bind_null();
+    q.bind(*rid).run();
+    s.set_aws_boundary(Kind::Role, *rid, r.permissions_boundary);
     return {};
   });
 }
@@ -1029,6 +1162,7 @@ Status LocalBackend::delete_role_permissions_boundary(const DeleteRolePermission
     if (!rid) return no_such("role", r.role_name);
     // A role without a boundary is left as it is (AWS: UNCONFIRMED whether this is an error).
     Query(s.db, "UPDATE iam_roles SET boundary_pid = NULL WHERE rid = ?").bind(*rid).run();
+    s.set_aws_boundary(Kind::Role, *rid, "");
     return {};
   });
 }
@@ -1120,6 +1254,11 @@ Result<ManagedPolicy> LocalBackend::get_policy(const GetPolicyRequest& r) {
   if (auto e = check_policy_arn(r.policy_arn)) return *e;
   auto& s = *impl_;
   return s.read([&]() -> Result<ManagedPolicy> {
+    if (is_aws_managed_arn(r.policy_arn)) {
+      auto* m = aws_managed(r.policy_arn, s.partition);
+      if (!m) return policy_not_found(r.policy_arn);
+      return s.load_aws_policy(*m);
+    }
     auto pid = s.find(kFindPolicy, r.policy_arn);
     if (!pid) return policy_not_found(r.policy_arn);
     return s.load_policy(*pid, Impl::View::Full);
@@ -1131,6 +1270,7 @@ Status LocalBackend::delete_policy(const DeletePolicyRequest& r) {
   c.arn("policyArn", r.policy_arn);
   if (auto e = c.error()) return *e;
   if (auto e = check_policy_arn(r.policy_arn)) return *e;
+  if (is_aws_managed_arn(r.policy_arn)) return impl_->aws_managed_refusal(r.policy_arn);
   auto& s = *impl_;
   return s.write([&]() -> Status {
     auto pid = s.find(kFindPolicy, r.policy_arn);
@@ -1159,20 +1299,56 @@ Result<ListPoliciesResponse> LocalBackend::list_policies(const ListPoliciesReque
   auto& s = *impl_;
   return s.read([&]() -> Result<ListPoliciesResponse> {
     ListPoliciesResponse out;
-    if (r.scope == PolicyScopeType::AWS) return out;  // the local account has no AWS managed policies
     // OnlyAttached counts the use the usage filter names: attachments, boundaries, or either.
     int usage = !r.policy_usage_filter ? 0 : *r.policy_usage_filter == PolicyUsageType::PermissionsPolicy ? 1 : 2;
-    Query q(s.db,
-            "SELECT pid, name FROM iam_policies p WHERE substr(path, 1, length(?1)) = ?1 AND name >= ?2 AND "
-            "(?3 = 0 OR (?4 != 2 AND EXISTS (SELECT 1 FROM iam_attachments a WHERE a.pid = p.pid)) OR "
-            " (?4 != 1 AND (EXISTS (SELECT 1 FROM iam_roles x WHERE x.boundary_pid = p.pid) OR "
-            "               EXISTS (SELECT 1 FROM iam_users y WHERE y.boundary_pid = p.pid)))) "
-            "ORDER BY name");
-    q.bind(r.path_prefix).bind(r.marker).bind(r.only_attached ? 1 : 0).bind(usage);
-    auto page = collect_page(q, max_items_or_default(r.max_items));
-    for (auto id : page.ids) out.policies.push_back(s.load_policy(id, Impl::View::List));
-    out.is_truncated = page.truncated;
-    out.marker = page.marker;
+    // Customer policies (Scope Local or All) and AWS managed policies (AWS or All), ordered by name as
+    // iam_policies is (case-insensitive; customer policies first on equal names). The marker is the
+    // name of the next page's first policy.
+    struct Candidate {
+      std::string name;
+      std::int64_t pid = 0;
+      const detail::AwsManagedPolicy* aws = nullptr;
+    };
+    std::vector<Candidate> candidates;
+    if (r.scope != PolicyScopeType::AWS) {
+      Query q(s.db,
+              "SELECT pid, name FROM iam_policies p WHERE substr(path, 1, length(?1)) = ?1 AND name >= ?2 AND "
+              "(?3 = 0 OR (?4 != 2 AND EXISTS (SELECT 1 FROM iam_attachments a WHERE a.pid = p.pid)) OR "
+              " (?4 != 1 AND (EXISTS (SELECT 1 FROM iam_roles x WHERE x.boundary_pid = p.pid) OR "
+              "               EXISTS (SELECT 1 FROM iam_users y WHERE y.boundary_pid = p.pid)))) "
+              "ORDER BY name");
+      q.bind(r.path_prefix).bind(r.marker).bind(r.only_attached ? 1 : 0).bind(usage);
+      while (q.step()) candidates.push_back(Candidate{q.text(1), q.integer(0), nullptr});
+    }
+    if (r.scope != PolicyScopeType::Local) {
+      std::vector<std::string> attached;
+      if (r.only_attached) {
+        Query q(s.db,
+                "SELECT arn FROM iam_aws_attachments WHERE ?1 != 2 UNION "
+                "SELECT arn FROM iam_aws_boundaries WHERE ?1 != 1 ORDER BY arn");
+        q.bind(usage);
+        while (q.step()) attached.push_back(q.text(0));
+      }
+      for (const auto& m : detail::aws_managed_policies()) {
+        if (m.path.substr(0, r.path_prefix.size()) != r.path_prefix) continue;
+        if (detail::compare_names(m.name, r.marker) < 0) continue;
+        if (r.only_attached && !std::binary_search(attached.begin(), attached.end(), s.aws_managed_arn(m))) continue;
+        candidates.push_back(Candidate{std::string(m.name), 0, &m});
+      }
+      std::stable_sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+        return detail::compare_names(a.name, b.name) < 0;
+      });
+    }
+    std::size_t max_items = static_cast<std::size_t>(max_items_or_default(r.max_items));
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      if (i == max_items) {
+        out.is_truncated = true;
+        out.marker = candidates[i].name;
+        break;
+      }
+      out.policies.push_back(candidates[i].aws ? s.load_aws_policy(*candidates[i].aws)
+                                               : s.load_policy(candidates[i].pid, Impl::View::List));
+    }
     return out;
   });
 }
@@ -1183,6 +1359,7 @@ Status LocalBackend::tag_policy(const TagPolicyRequest& r) {
   c.tags(r.tags, kMaxTagsParam);
   if (auto e = c.error()) return *e;
   if (auto e = check_policy_arn(r.policy_arn)) return *e;
+  if (is_aws_managed_arn(r.policy_arn)) return impl_->aws_managed_refusal(r.policy_arn);
   if (auto e = check_tags(r.tags, TagKeyCase::Sensitive)) return *e;
   auto& s = *impl_;
   return s.write([&]() -> Status {
@@ -1198,6 +1375,7 @@ Status LocalBackend::untag_policy(const UntagPolicyRequest& r) {
   c.tag_keys(r.tag_keys, kMaxTagsParam);
   if (auto e = c.error()) return *e;
   if (auto e = check_policy_arn(r.policy_arn)) return *e;
+  if (is_aws_managed_arn(r.policy_arn)) return impl_->aws_managed_refusal(r.policy_arn);
   auto& s = *impl_;
   return s.write([&]() -> Status {
     auto pid = s.find(kFindPolicy, r.policy_arn);
@@ -1213,6 +1391,7 @@ Result<PolicyVersion> LocalBackend::create_policy_version(const CreatePolicyVers
   c.document("policyDocument", r.policy_document);
   if (auto e = c.error()) return *e;
   if (auto e = check_policy_arn(r.policy_arn)) return *e;
+  if (is_aws_managed_arn(r.policy_arn)) return impl_->aws_managed_refusal(r.policy_arn);
   if (auto e = check_document(r.policy_document, policy::PolicyType::Identity)) return *e;
   auto& s = *impl_;
   if (detail::policy_size(r.policy_document) > s.quotas.policy_size)
@@ -1258,6 +1437,13 @@ Result<PolicyVersion> LocalBackend::get_policy_version(const GetPolicyVersionReq
   if (auto e = check_policy_arn(r.policy_arn)) return *e;
   auto& s = *impl_;
   return s.read([&]() -> Result<PolicyVersion> {
+    if (is_aws_managed_arn(r.policy_arn)) {
+      // Only the default version of an AWS managed policy is kept; older ones are NoSuchEntity.
+      auto* m = aws_managed(r.policy_arn, s.partition);
+      if (!m) return policy_not_found(r.policy_arn);
+      if (r.version_id != m->version_id) return version_not_found(r.policy_arn, r.version_id);
+      return PolicyVersion{std::string(m->document), std::string(m->version_id), true, std::string(m->update_date)};
+    }
     auto pid = s.find(kFindPolicy, r.policy_arn);
     if (!pid) return policy_not_found(r.policy_arn);
     auto number = detail::version_number(r.version_id);
@@ -1282,6 +1468,7 @@ Status LocalBackend::delete_policy_version(const DeletePolicyVersionRequest& r) 
   c.version_id("versionId", r.version_id);
   if (auto e = c.error()) return *e;
   if (auto e = check_policy_arn(r.policy_arn)) return *e;
+  if (is_aws_managed_arn(r.policy_arn)) return impl_->aws_managed_refusal(r.policy_arn);
   auto& s = *impl_;
   return s.write([&]() -> Status {
     auto pid = s.find(kFindPolicy, r.policy_arn);
@@ -1315,6 +1502,14 @@ Result<ListPolicyVersionsResponse> LocalBackend::list_policy_versions(const List
   }
   auto& s = *impl_;
   return s.read([&]() -> Result<ListPolicyVersionsResponse> {
+    if (is_aws_managed_arn(r.policy_arn)) {
+      auto* m = aws_managed(r.policy_arn, s.partition);
+      if (!m) return policy_not_found(r.policy_arn);
+      ListPolicyVersionsResponse out;  // only the default version is kept
+      if (!from || *from >= *detail::version_number(m->version_id))
+        out.versions.push_back(PolicyVersion{std::nullopt, std::string(m->version_id), true, std::string(m->update_date)});
+      return out;
+    }
     auto pid = s.find(kFindPolicy, r.policy_arn);
     if (!pid) return policy_not_found(r.policy_arn);
     // Newest first; the marker is the version id of the next page's first version.
@@ -1343,6 +1538,7 @@ Status LocalBackend::set_default_policy_version(const SetDefaultPolicyVersionReq
   c.version_id("versionId", r.version_id);
   if (auto e = c.error()) return *e;
   if (auto e = check_policy_arn(r.policy_arn)) return *e;
+  if (is_aws_managed_arn(r.policy_arn)) return impl_->aws_managed_refusal(r.policy_arn);
   auto& s = *impl_;
   return s.write([&]() -> Status {
     auto pid = s.find(kFindPolicy, r.policy_arn);
@@ -1468,6 +1664,7 @@ Result<User> LocalBackend::create_user(const CreateUserRequest& r) {
       q.bind_null();
     q.run();
     std::int64_t uid = s.db.last_insert_rowid();
+    s.set_aws_boundary(Kind::User, uid, r.permissions_boundary);
     s.save_tags(Kind::User, uid, r.tags);
     return s.load_user(uid, Impl::View::Full);
   });
@@ -1518,7 +1715,8 @@ Status LocalBackend::delete_user(const DeleteUserRequest& r) {
     auto uid = s.find(kFindUser, r.user_name);
     if (!uid) return no_such("user", r.user_name);
     // AWS: reference §5.7 (the local IAM has no login profiles, keys, certificates or MFA devices).
-    if (s.count("SELECT count(*) FROM iam_attachments WHERE kind = 1 AND owner = ?", *uid) > 0)
+    if (s.count("SELECT (SELECT count(*) FROM iam_attachments WHERE kind = 1 AND owner = ?1) + "
+                "(SELECT count(*) FROM iam_aws_attachments WHERE kind = 1 AND owner = ?1)", *uid) > 0)
       return delete_conflict("Cannot delete entity, must detach all policies first.");
     if (s.count("SELECT count(*) FROM iam_inline_policies WHERE kind = 1 AND owner = ?", *uid) > 0)
       return delete_conflict("Cannot delete entity, must delete policies first.");
@@ -1527,6 +1725,7 @@ Status LocalBackend::delete_user(const DeleteUserRequest& r) {
     if (s.count("SELECT count(*) FROM iam_access_keys WHERE uid = ?", *uid) > 0)
       return delete_conflict("Cannot delete entity, must delete access keys first.");
     s.delete_tags(Kind::User, *uid);
+    s.set_aws_boundary(Kind::User, *uid, "");
     Query(s.db, "DELETE FROM iam_users WHERE uid = ?").bind(*uid).run();
     return {};
   });
@@ -1591,7 +1790,13 @@ Status LocalBackend::put_user_permissions_boundary(const PutUserPermissionsBound
     if (!uid) return no_such("user", r.user_name);
     auto pid = s.boundary_policy(r.permissions_boundary);
     if (!pid) return pid.error();
-    Query(s.db, "UPDATE iam_users SET boundary_pid = ? WHERE uid = ?").bind(*pid).bind(*uid).run();
+    Query q(s.db, "UPDATE iam_users SET boundary_pid = ? WHERE uid = ?");
+    if (*pid)
+      q.bind(**pid);
+    else
+      q.bind_null();
+    q.bind(*uid).run();
+    s.set_aws_boundary(Kind::User, *uid, r.permissions_boundary);
     return {};
   });
 }
@@ -1605,6 +1810,7 @@ Status LocalBackend::delete_user_permissions_boundary(const DeleteUserPermission
     auto uid = s.find(kFindUser, r.user_name);
     if (!uid) return no_such("user", r.user_name);
     Query(s.db, "UPDATE iam_users SET boundary_pid = NULL WHERE uid = ?").bind(*uid).run();
+    s.set_aws_boundary(Kind::User, *uid, "");
     return {};
   });
 }
@@ -1689,7 +1895,8 @@ Status LocalBackend::delete_group(const DeleteGroupRequest& r) {
     // AWS: reference §5.7.
     if (s.count("SELECT count(*) FROM iam_group_members WHERE gid = ?", *gid) > 0)
       return delete_conflict("Cannot delete entity, must remove users from group first.");
-    if (s.count("SELECT count(*) FROM iam_attachments WHERE kind = 2 AND owner = ?", *gid) > 0)
+    if (s.count("SELECT (SELECT count(*) FROM iam_attachments WHERE kind = 2 AND owner = ?1) + "
+                "(SELECT count(*) FROM iam_aws_attachments WHERE kind = 2 AND owner = ?1)", *gid) > 0)
       return delete_conflict("Cannot delete entity, must detach all policies first.");
     if (s.count("SELECT count(*) FROM iam_inline_policies WHERE kind = 2 AND owner = ?", *gid) > 0)
       return delete_conflict("Cannot delete entity, must delete policies first.");

@@ -76,6 +76,21 @@ bool is_read_only(std::string_view action) {
   return action.starts_with("Get") || action.starts_with("List") || action.starts_with("Simulate");
 }
 
+// Writes that change nothing but roles (their attributes, tags, trust, identity policies and
+// boundaries): they can't change an access key or a user's identity policies (users' policies,
+// groups, managed policy documents), so they only invalidate assumed-role sessions' cached
+// policies. Every other write invalidates every cache.
+bool changes_roles_only(std::string_view action) {
+  static constexpr std::string_view kRoleOnly[] = {
+      "CreateRole",          "DeleteRole",          "UpdateRole",      "UpdateRoleDescription",
+      "UpdateAssumeRolePolicy", "TagRole",          "UntagRole",       "AttachRolePolicy",
+      "DetachRolePolicy",    "PutRolePolicy",       "DeleteRolePolicy", "PutRolePermissionsBoundary",
+      "DeleteRolePermissionsBoundary"};
+  for (auto a : kRoleOnly)
+    if (a == action) return true;
+  return false;
+}
+
 // The name at the end of an IAM ARN's resource (`role/path/name` -> name).
 std::string arn_name(std::string_view arn) {
   auto slash = arn.rfind('/');
@@ -107,6 +122,7 @@ struct PolicyBundle {
   std::vector<const policy::CompiledPolicy*> boundaries;
   std::vector<const policy::CompiledPolicy*> session;
   std::uint64_t generation = 0;
+  std::uint64_t role_generation = 0;  // checked for sessions' bundles (a role's policies)
   std::chrono::steady_clock::time_point loaded;
 
   // Adds a document; nullopt, or the policy engine's first error.
@@ -175,7 +191,11 @@ struct Service::Impl {
   ServiceOptions options;
   std::string account;
   std::string partition;
+  // Bumped by every successful write through the server, except writes that change only roles,
+  // which bump `role_generation` (see changes_roles_only). Cached credentials and users' bundles
+  // check `generation`; sessions' bundles (a role's policies) check both.
   std::atomic<std::uint64_t> generation{1};
+  std::atomic<std::uint64_t> role_generation{1};
 
   std::mutex sessions_mu;
   std::unordered_map<std::string, std::shared_ptr<const Session>> sessions;  // by access key id
@@ -414,10 +434,13 @@ struct Service::Impl {
     {
       std::shared_lock lock(cache_mu);
       auto it = bundles.find(key);
-      if (it != bundles.end() && fresh(it->second->generation, it->second->loaded)) return it->second;
+      if (it != bundles.end() && fresh(it->second->generation, it->second->loaded) &&
+          (caller.kind == Caller::Kind::User || it->second->role_generation == role_generation.load()))
+        return it->second;
     }
     auto b = std::make_shared<PolicyBundle>();
     b->generation = generation.load();
+    b->role_generation = role_generation.load();
     b->loaded = std::chrono::steady_clock::now();
     if (caller.kind == Caller::Kind::User) {
       (void)load_user(*b, caller.name);
@@ -489,6 +512,9 @@ struct Service::Impl {
     req.principal = caller.arn;
     req.action = action;
     req.resource = resource;
+    // AWS managed policies (arn:PARTITION:iam::aws:policy/...) belong to no customer account: reading
+    // or attaching one is decided by the caller's own policies, not as a cross-account request.
+    if (resource.find(":iam::aws:policy/") != std::string::npos) req.resource_account = be.account_id();
     base_context(req.context, caller);
     for (const auto& e : extra) req.context.set(e.key, e.values, e.multivalued);
     policy::Verdict v = policy::evaluate(set, req, policy::Explain::No);
@@ -498,8 +524,16 @@ struct Service::Impl {
 
   // The resource an IAM action is authorized on (AWS's Service Authorization Reference).
   // `tags`: the existing entity's tags (for aws:ResourceTag/ and iam:ResourceTag/ conditions).
+  // The role or user resource_of read (by the name it asked for), so that GetRole / GetUser answer
+  // from that same read instead of a second transaction.
+  struct Prefetched {
+    std::string name;
+    std::optional<backend::Role> role;
+    std::optional<backend::User> user;
+  };
+
   std::string entity_arn(std::string_view type, const Params& p, std::string_view name_param, bool creating,
-                         std::vector<backend::Tag>& tags) {
+                         std::vector<backend::Tag>& tags, Prefetched* pre = nullptr) {
     auto it = p.find(name_param);
     std::string name = it == p.end() ? "" : it->second;
     std::string path = "/";
@@ -507,13 +541,23 @@ struct Service::Impl {
       if (auto pt = p.find("Path"); pt != p.end() && !pt->second.empty()) path = pt->second;
     } else if (type == "role") {
       if (auto r = be.get_role({name})) {
-        tags = std::move(r->tags);
-        return r->arn;
+        tags = r->tags;
+        std::string arn = r->arn;
+        if (pre) {
+          pre->name = name;
+          pre->role = std::move(r.value());
+        }
+        return arn;
       }
     } else if (type == "user") {
       if (auto u = be.get_user({name})) {
-        tags = std::move(u->tags);
-        return u->arn;
+        tags = u->tags;
+        std::string arn = u->arn;
+        if (pre) {
+          pre->name = name;
+          pre->user = std::move(u.value());
+        }
+        return arn;
       }
     } else if (type == "group") {
       if (auto g = be.get_group({.group_name = name, .max_items = 1})) return g->group.arn;
@@ -530,9 +574,9 @@ struct Service::Impl {
     return it == p.end() ? std::string() : it->second;
   }
 
-  std::string resource_of(Operation op, const Params& p, std::vector<backend::Tag>& tags) {
-    auto role = [&](bool creating = false) { return entity_arn("role", p, "RoleName", creating, tags); };
-    auto user = [&](bool creating = false) { return entity_arn("user", p, "UserName", creating, tags); };
+  std::string resource_of(Operation op, const Params& p, std::vector<backend::Tag>& tags, Prefetched* pre = nullptr) {
+    auto role = [&](bool creating = false) { return entity_arn("role", p, "RoleName", creating, tags, pre); };
+    auto user = [&](bool creating = false) { return entity_arn("user", p, "UserName", creating, tags, pre); };
     auto group = [&](bool creating = false) { return entity_arn("group", p, "GroupName", creating, tags); };
     auto profile = [&](bool creating = false) {
       return entity_arn("instance-profile", p, "InstanceProfileName", creating, tags);
@@ -655,15 +699,24 @@ struct Service::Impl {
     Decoder d(p);
     decode(d, req);
     if (d.error()) return error(*d.error(), kIamNamespace, rid);
+    Prefetched pre;
     if (options.enforce) {
       std::vector<backend::Tag> resource_tags;
-      std::string resource = resource_of(op, p, resource_tags);
+      std::string resource = resource_of(op, p, resource_tags, &pre);
       if (auto denied = authorize(caller, "iam:" + std::string(action), resource, request_context(p, resource_tags)))
         return error(*denied, kIamNamespace, rid);
     }
-    backend::Result<Resp> result = call(req);
+    // GetRole / GetUser: the entity the authorization just read (one transaction, not two).
+    backend::Result<Resp> result = [&]() -> backend::Result<Resp> {
+      if constexpr (std::is_same_v<Req, backend::GetRoleRequest>) {
+        if (pre.role && pre.name == req.role_name) return std::move(*pre.role);
+      } else if constexpr (std::is_same_v<Req, backend::GetUserRequest>) {
+        if (pre.user && pre.name == req.user_name) return std::move(*pre.user);
+      }
+      return call(req);
+    }();
     if (!result.ok()) return error(result.error(), kIamNamespace, rid);
-    if (!is_read_only(action)) generation.fetch_add(1);
+    if (!is_read_only(action)) (changes_roles_only(action) ? role_generation : generation).fetch_add(1);
     Xml x;
     std::string root = std::string(action) + "Response";
     x.open(root, kIamNamespace);

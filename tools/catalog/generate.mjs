@@ -274,6 +274,9 @@ The \`catalog_in_sync\` test regenerates the catalog and fails if it differs fro
 
 The file format is documented at the top of \`tools/catalog/generate.mjs\`.
 `;
-writeFileSync(sourceMd, md);
+// Keep the sections other generators own (tools/managed-policies writes "# AWS managed policies").
+const prev = existsSync(sourceMd) ? readFileSync(sourceMd, 'utf8') : '';
+const kept = prev.indexOf('\n# AWS managed policies\n');
+writeFileSync(sourceMd, kept >= 0 ? md.trimEnd() + '\n' + prev.slice(kept) : md);
 console.log(`generate.mjs: wrote ${defaultOut} (${text.length} bytes): ${outServices.length} services, ` +
   `${nAct} actions, ${nRt} resource types, ${keyList.length} condition keys; date ${date}`);

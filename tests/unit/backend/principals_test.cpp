@@ -61,7 +61,7 @@ TEST_F(Principals, FoundingExample) {
   ASSERT_TRUE(succeeded(iam().delete_policy({ml->arn})));
   ASSERT_TRUE(succeeded(iam().delete_role({role->role_name})));
   EXPECT_TRUE(iam().list_roles({})->roles.empty());
-  EXPECT_TRUE(iam().list_policies({})->policies.empty());
+  EXPECT_TRUE(iam().list_policies({.scope = PolicyScopeType::Local})->policies.empty());
   EXPECT_TRUE(iam().list_groups({})->groups.empty());
 }
 

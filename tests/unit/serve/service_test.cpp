@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include "iamforge/aws/sigv4.hpp"
 #include "iamforge/serve/server.hpp"
@@ -370,4 +371,54 @@ TEST_F(ServiceTest, AdminKeyFileIsWrittenOnceThenRead) {
   ASSERT_EQ(iam("Action=DeleteAccessKey&UserName=iamforge-admin&AccessKeyId=" + made->access_key_id).status, 200);
   EXPECT_FALSE(bootstrap_admin(*be_, file, &error));
   EXPECT_NE(error.find("not in this store"), std::string::npos);
+}
+
+// The caches (access keys, compiled identity policies): writes through the server invalidate them
+// at once, including writes that only touch roles (which must still reach assumed-role sessions);
+// writes by another process on the same file are seen within the 2 s TTL.
+TEST_F(ServiceTest, CachesInvalidatedByOwnWritesAtOnceAndOtherProcessesWithinTtl) {
+  ASSERT_EQ(iam("Action=CreateUser&UserName=carol").status, 200);
+  ASSERT_EQ(iam("Action=PutUserPolicy&UserName=carol&PolicyName=read&PolicyDocument=" + kReadRoles).status, 200);
+  auto k1 = iam("Action=CreateAccessKey&UserName=carol");
+  auto k2 = iam("Action=CreateAccessKey&UserName=carol");
+  ASSERT_EQ(k1.status, 200);
+  ASSERT_EQ(k2.status, 200);
+  aws::Credentials c1{between(k1.body, "<AccessKeyId>", "<"), between(k1.body, "<SecretAccessKey>", "<"), ""};
+  aws::Credentials c2{between(k2.body, "<AccessKeyId>", "<"), between(k2.body, "<SecretAccessKey>", "<"), ""};
+  ASSERT_EQ(call("Version=2010-05-08&Action=ListRoles", c1).status, 200);  // cached now
+  ASSERT_EQ(call("Version=2010-05-08&Action=ListRoles", c2).status, 200);
+  // Role-only writes in between (they keep users' caches) ...
+  ASSERT_EQ(iam("Action=CreateRole&RoleName=r1&AssumeRolePolicyDocument=" + kTrust).status, 200);
+  ASSERT_EQ(call("Version=2010-05-08&Action=GetRole&RoleName=r1", c1).status, 200);
+  // ... then a key deleted through the server is refused at once.
+  ASSERT_EQ(iam("Action=DeleteAccessKey&UserName=carol&AccessKeyId=" + c1.access_key_id).status, 200);
+  EXPECT_EQ(call("Version=2010-05-08&Action=ListRoles", c1).status, 403);
+  // A user's policy removed through the server after role-only writes: denied at once.
+  ASSERT_EQ(iam("Action=TagRole&RoleName=r1&Tags.member.1.Key=k&Tags.member.1.Value=v").status, 200);
+  ASSERT_EQ(iam("Action=DeleteUserPolicy&UserName=carol&PolicyName=read").status, 200);
+  EXPECT_EQ(call("Version=2010-05-08&Action=ListRoles", c2).status, 403);
+  ASSERT_EQ(iam("Action=PutUserPolicy&UserName=carol&PolicyName=read&PolicyDocument=" + kReadRoles).status, 200);
+  EXPECT_EQ(call("Version=2010-05-08&Action=ListRoles", c2).status, 200);
+
+  // A role-only write reaches an assumed-role session's cached policies at once.
+  ASSERT_EQ(iam("Action=PutRolePolicy&RoleName=r1&PolicyName=p&PolicyDocument=" + kReadRoles).status, 200);
+  auto a = call("Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fr1"
+                "&RoleSessionName=ses",
+                admin_, "sts");
+  ASSERT_EQ(a.status, 200) << a.body;
+  aws::Credentials s{between(a.body, "<AccessKeyId>", "<"), between(a.body, "<SecretAccessKey>", "<"),
+                     between(a.body, "<SessionToken>", "<")};
+  EXPECT_EQ(call("Version=2010-05-08&Action=ListRoles", s).status, 200);  // cached now
+  ASSERT_EQ(iam("Action=DeleteRolePolicy&RoleName=r1&PolicyName=p").status, 200);
+  EXPECT_EQ(call("Version=2010-05-08&Action=ListRoles", s).status, 403);
+
+  // Another process (a second connection to the same file) deletes a key: refused within the TTL.
+  ASSERT_EQ(call("Version=2010-05-08&Action=ListRoles", c2).status, 200);  // cached now
+  {
+    auto other = backend::LocalBackend::open((dir_ / "local-iam.db").string());
+    ASSERT_TRUE(other.ok());
+    ASSERT_TRUE(other.value()->delete_access_key({"carol", c2.access_key_id}).ok());
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  EXPECT_EQ(call("Version=2010-05-08&Action=ListRoles", c2).status, 403);
 }
