@@ -1,6 +1,8 @@
 // Form decoding, RFC 3986 encoding and XML escaping for the Query API (reference §6.1).
 #include "iamforge/serve/wire.hpp"
 
+#include "iamforge/aws/sigv4.hpp"
+
 namespace iamforge::serve {
 
 namespace {
@@ -61,22 +63,7 @@ std::optional<Params> parse_form(std::string_view text, std::string* error) {
   return params;
 }
 
-std::string uri_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size() * 2);
-  for (unsigned char c : s) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-        c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string uri_encode(std::string_view s) { return aws::uri_encode(s); }  // one RFC 3986 encoder (SigV4's)
 
 void append_xml_escaped(std::string& out, std::string_view s) {
   for (char ch : s) {
