@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <unordered_map>
 
 #include "iamforge/base/strings.hpp"
@@ -41,30 +42,74 @@ std::uint64_t Context::hash_key(std::string_view key) {
   return h;
 }
 
+namespace {
+inline std::size_t context_slot(std::uint64_t hash, std::size_t mask) {
+  return static_cast<std::size_t>(hash ^ (hash >> 29)) & mask;
+}
+}  // namespace
+
+void Context::reserve(std::size_t n) {
+  entries_.reserve(n);
+  if (n * 2 > index_.size()) reindex(n);
+}
+
+void Context::reindex(std::size_t room) {
+  std::size_t size = 8;
+  while (size < std::max(room, entries_.size()) * 2) size *= 2;
+  index_.assign(size, 0);
+  for (std::size_t e = 0; e < entries_.size(); ++e) {
+    std::size_t i = context_slot(entries_[e].hash, size - 1);
+    while (index_[i] != 0) i = (i + 1) & (size - 1);
+    index_[i] = static_cast<std::uint32_t>(e + 1);
+  }
+}
+
 void Context::set(std::string_view key, std::vector<std::string> values, bool multivalued) {
   std::string lower = base::to_lower(key);
   std::uint64_t h = hash_key(lower);
-  for (auto& e : entries_)
-    if (e.hash == h && e.key_lower == lower) {
-      e.values = std::move(values);
-      e.multivalued = multivalued;
-      e.key = std::string(key);
-      return;
-    }
-  entries_.push_back({std::string(key), std::move(lower), h, std::move(values), multivalued});
+  if (Entry* e = const_cast<Entry*>(find_lower(lower, h))) {
+    e->values = std::move(values);
+    e->multivalued = multivalued;
+    e->key = std::string(key);
+    return;
+  }
+  Entry e;
+  e.hash = h;
+  e.multivalued = multivalued;
+  e.key_lower = std::move(lower);
+  e.values = std::move(values);
+  e.key = std::string(key);
+  entries_.push_back(std::move(e));
+  if (entries_.size() * 2 > index_.size()) {
+    reindex(entries_.size() * 2);  // doubling: amortised O(1) per key
+  } else {
+    std::size_t mask = index_.size() - 1, i = context_slot(h, mask);
+    while (index_[i] != 0) i = (i + 1) & mask;
+    index_[i] = static_cast<std::uint32_t>(entries_.size());
+  }
 }
 
 const Context::Entry* Context::find_lower(std::string_view key_lower, std::uint64_t hash) const {
-  for (const auto& e : entries_)
+  if (index_.empty()) return nullptr;
+  std::size_t mask = index_.size() - 1;
+  for (std::size_t i = context_slot(hash, mask);; i = (i + 1) & mask) {
+    std::uint32_t slot = index_[i];
+    if (slot == 0) return nullptr;
+    const Entry& e = entries_[slot - 1];
     if (e.hash == hash && e.key_lower == key_lower) return &e;
-  return nullptr;
+  }
 }
 
 const Context::Entry* Context::find(std::string_view key) const {
   std::uint64_t h = hash_key(key);
-  for (const auto& e : entries_)
+  if (index_.empty()) return nullptr;
+  std::size_t mask = index_.size() - 1;
+  for (std::size_t i = context_slot(h, mask);; i = (i + 1) & mask) {
+    std::uint32_t slot = index_[i];
+    if (slot == 0) return nullptr;
+    const Entry& e = entries_[slot - 1];
     if (e.hash == h && base::iequals(e.key_lower, key)) return &e;
-  return nullptr;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -72,11 +117,14 @@ const Context::Entry* Context::find(std::string_view key) const {
 
 namespace {
 
+// An action pattern, its text in the statement's `action_text` (one allocation for all of them,
+// so a NotAction list is a couple of cache lines rather than two strings per pattern).
 struct ActionPattern {
-  std::string service;  // lowercase; empty with `all`
-  std::string name;     // lowercase glob
-  bool all = false;     // "*"
-  bool literal = false; // no wildcard in name
+  std::uint32_t offset = 0;       // service at offset, name right after it, both lowercase
+  std::uint32_t service_len = 0;  // 0 with `all`
+  std::uint32_t name_len = 0;     // lowercase glob
+  bool all = false;               // "*"
+  bool literal = false;           // no wildcard in name
 };
 
 // A text with policy variables, parsed once; each variable's key hash precomputed for the context.
@@ -95,15 +143,20 @@ CompiledText compile_text(std::string_view text) {
 // How one ARN field of a pattern matches, decided at compile time.
 enum class FieldKind : std::uint8_t { Glob, Exact, Any };
 
+// Field order: what matching reads first (flags, kinds, fields) shares the leading cache lines.
 struct ResourcePattern {
-  std::string text;          // as written (variables unexpanded)
   bool all = false;          // "*"
   bool variables = false;    // needs substitution per request
   bool valid = false;        // an ARN pattern with six fields (after padding a short one)
-  ArnFields fields;          // views into `text` (valid when !variables), short patterns padded with "*"
-  std::array<FieldKind, 6> kinds{};
   bool resource_part_vars = false;  // variables only in the resource part: fields 1-4 compiled
-  CompiledText expansion;           // the resource part (resource_part_vars) or the whole text
+  // A Glob resource part of the form `literal*` (the most common pattern): the literal's length, so
+  // matching is one length check and one memcmp. 0 with prefix_star false: use glob_match.
+  bool prefix_star = false;
+  std::array<FieldKind, 6> kinds{};
+  std::uint32_t prefix_len = 0;
+  ArnFields fields;          // views into `text` (valid when !variables), short patterns padded with "*"
+  std::string text;          // as written (variables unexpanded)
+  CompiledText expansion;    // the resource part (resource_part_vars) or the whole text
 };
 
 FieldKind field_kind(std::string_view f) {
@@ -159,14 +212,14 @@ CompiledPrincipal compile_principal(const PrincipalValue& pv) {
 enum class PMatch : std::uint8_t { NoMatch, AccountLevelMatch, SessionRoleMatch, SessionUserMatch, Match };
 
 struct CondValue {
+  bool variables = false;
+  std::optional<bool> boolean;
+  std::optional<double> number;
   std::string text;            // raw (String/Arn/Bool/Binary compare on text)
   std::string lower;           // for IgnoreCase
-  bool variables = false;
-  CompiledText expansion;      // when `variables`
-  std::optional<double> number;
-  std::optional<bool> boolean;
-  std::optional<std::string> bytes;
   std::optional<IpNetwork> ip;
+  std::optional<std::string> bytes;
+  CompiledText expansion;      // when `variables`
 };
 
 struct CompiledCondition {
@@ -174,33 +227,33 @@ struct CompiledCondition {
   bool negated;
   Qualifier qualifier;
   bool if_exists;
-  std::string key_lower;
   std::uint64_t key_hash;
-  std::string key;
+  std::string key_lower;
   std::vector<CondValue> values;
+  std::string key;
 };
 
 }  // namespace
 
-struct CompiledStatement {
+struct CompiledStatement {  // hot fields first: flags, resources and conditions share a cache line
   Effect effect;
-  std::uint32_t index;
-  std::string sid;
   bool not_action;
-  std::vector<ActionPattern> actions;
   bool has_resource;
   bool not_resource;
-  std::vector<ResourcePattern> resources;
   bool has_principal;
   bool not_principal;
-  std::vector<CompiledPrincipal> principals;
+  std::uint32_t index;
+  std::vector<ResourcePattern> resources;
   std::vector<CompiledCondition> conditions;
+  std::vector<ActionPattern> actions;
+  std::string action_text;  // the patterns' text (see ActionPattern)
+  std::vector<CompiledPrincipal> principals;
+  std::string sid;
 };
 
-struct CompiledPolicyImpl {
-  std::string name;
-  PolicyType type;
+struct CompiledPolicyImpl {  // hot fields first; the name and type matter only when explaining
   bool variables;  // Version 2012-10-17: policy variables are substituted
+  bool indexed_actions = false;  // false: match every statement's action patterns directly
   std::vector<CompiledStatement> statements;
   // Action index, resolved against the catalog once: (action id, statement) pairs sorted by id, and
   // the statements that must be checked for every action (NotAction, "*"). A request for an action
@@ -211,10 +264,11 @@ struct CompiledPolicyImpl {
     catalog::Id id = catalog::kNoId;
     std::uint32_t begin = 0, count = 0;
   };
-  bool indexed_actions = false;  // false: match every statement's action patterns directly
   std::vector<Slot> table;  // size a power of two, at most half full
   std::vector<std::uint32_t> indexed;
   std::vector<std::uint32_t> always;
+  std::string name;
+  PolicyType type;
 
   static std::uint32_t slot_of(catalog::Id id, std::size_t mask) {
     return static_cast<std::uint32_t>((id * 0x9E3779B1u) & mask);
@@ -231,20 +285,25 @@ struct CompiledPolicyImpl {
 
 namespace {
 
-ActionPattern compile_action(std::string_view a) {
+ActionPattern compile_action(std::string_view a, std::string& text) {
   ActionPattern p;
+  p.offset = static_cast<std::uint32_t>(text.size());
   if (a == "*") {
     p.all = true;
     return p;
   }
   size_t colon = a.find(':');
   if (colon == std::string_view::npos) {
-    p.service = "\x02";  // never matches: malformed action (the validator reports it)
+    text += "\x02";  // never matches: malformed action (the validator reports it)
+    p.service_len = 1;
     return p;
   }
-  p.service = base::to_lower(a.substr(0, colon));
-  p.name = base::to_lower(a.substr(colon + 1));
-  p.literal = !has_wildcard(p.name);
+  std::string service = base::to_lower(a.substr(0, colon)), name = base::to_lower(a.substr(colon + 1));
+  text += service;
+  text += name;
+  p.service_len = static_cast<std::uint32_t>(service.size());
+  p.name_len = static_cast<std::uint32_t>(name.size());
+  p.literal = !has_wildcard(name);
   return p;
 }
 
@@ -288,7 +347,7 @@ CompiledPolicy::CompiledPolicy(const Policy& p, PolicyType type, std::string nam
     c.index = index++;
     c.sid = s.sid ? s.sid->value : std::string();
     c.not_action = s.not_action;
-    for (const auto& a : s.actions) c.actions.push_back(compile_action(a.value));
+    for (const auto& a : s.actions) c.actions.push_back(compile_action(a.value, c.action_text));
     c.has_resource = s.has_resource;
     c.not_resource = s.not_resource;
     for (const auto& r : s.resources) {
@@ -327,6 +386,14 @@ CompiledPolicy::CompiledPolicy(const Policy& p, PolicyType type, std::string nam
         if (!rp.variables || (rp.fields.count == 6 && !prefix_has_vars)) {
           rp.valid = pad_short_arn(rp.fields) && base::iequals(rp.fields.f[0], "arn");
           for (size_t k = 0; k < 6; ++k) rp.kinds[k] = field_kind(rp.fields.f[k]);
+          if (rp.kinds[5] == FieldKind::Glob && !rp.variables) {  // (a variable part is expanded per request)
+            std::string_view f = rp.fields.f[5];
+            size_t lit = f.find_first_of(std::string_view("*?\x01", 3));
+            if (lit == f.size() - 1 && f.back() == '*') {
+              rp.prefix_star = true;
+              rp.prefix_len = static_cast<std::uint32_t>(lit);
+            }
+          }
           rp.resource_part_vars = rp.variables;
         }
         if (rp.variables) rp.expansion = compile_text(rp.resource_part_vars ? rp.fields.f[5] : std::string_view(rp.text));
@@ -386,6 +453,103 @@ PolicyType CompiledPolicy::type() const { return impl_->type; }
 
 namespace {
 
+// Equality with a literal, inline: a length check and a fixed-size compare the compiler expands
+// (string_view's operator== calls memcmp out of line; these run several times per request).
+template <std::size_t N>
+inline bool eq_lit(std::string_view s, const char (&lit)[N]) {
+  return s.size() == N - 1 && std::memcmp(s.data(), lit, N - 1) == 0;
+}
+template <std::size_t N>
+inline bool starts_lit(std::string_view s, const char (&lit)[N]) {
+  return s.size() >= N - 1 && std::memcmp(s.data(), lit, N - 1) == 0;
+}
+inline bool same(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0);
+}
+constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7fULL, kHigh = 0x8080808080808080ULL, kOnes = 0x0101010101010101ULL;
+
+// Eight bytes in ASCII lowercase at once (SWAR): exactly the bytes 'A'..'Z' get +0x20; bytes >= 0x80
+// are unchanged, as base::ascii_lower leaves them.
+inline std::uint64_t lower8(std::uint64_t w) {
+  std::uint64_t h = w & kLow7;  // no carry between bytes below: h + 0x3f <= 0xbe
+  std::uint64_t upper = (h + kOnes * (0x80 - 'A')) & ~(h + kOnes * (0x80 - 'Z' - 1)) & ~w & kHigh;  // 'A'..'Z'
+  return w | (upper >> 2);
+}
+
+// Copies `s` to `out` in ASCII lowercase, eight bytes at a time, and returns the position of its
+// first ':' (npos when none).
+size_t lower_ascii_find_colon(std::string_view s, char* out) {
+  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the SWAR scan takes the lowest byte first");
+  size_t colon = std::string_view::npos, i = 0;
+  const size_t n = s.size();
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    std::uint64_t lw = lower8(w);
+    std::memcpy(out + i, &lw, 8);
+    if (colon == std::string_view::npos) {
+      std::uint64_t x = w ^ (kOnes * ':');
+      std::uint64_t z = ~(((x & kLow7) + kLow7) | x | kLow7);  // 0x80 exactly in each ':' byte
+      if (z) colon = i + static_cast<size_t>(__builtin_ctzll(z) >> 3);
+    }
+  }
+  for (; i < n; ++i) {
+    if (s[i] == ':' && colon == std::string_view::npos) colon = i;
+    out[i] = base::ascii_lower(s[i]);
+  }
+  return colon;
+}
+
+// ASCII case-insensitive equality, inline, length first (most mismatches stop there).
+inline bool ieq(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  std::size_t i = 0;
+  for (; i + 8 <= a.size(); i += 8) {
+    std::uint64_t wa, wb;
+    std::memcpy(&wa, a.data() + i, 8);
+    std::memcpy(&wb, b.data() + i, 8);
+    if (wa != wb && lower8(wa) != lower8(wb)) return false;
+  }
+  if (i < a.size() && a.size() >= 8) {  // the tail: the last eight bytes (overlapping what was compared)
+    std::uint64_t wa, wb;
+    std::memcpy(&wa, a.data() + a.size() - 8, 8);
+    std::memcpy(&wb, b.data() + b.size() - 8, 8);
+    return wa == wb || lower8(wa) == lower8(wb);
+  }
+  for (; i < a.size(); ++i)
+    if (base::ascii_lower(a[i]) != base::ascii_lower(b[i])) return false;
+  return true;
+}
+
+// The request's action in the catalog, memoized per thread in a small direct-mapped cache keyed by
+// the lowercase name (the catalog's own lookup hashes the whole string through std::hash and a
+// node-based table: ~180 instructions; a hit here is a short hash, one compare).
+catalog::Id lookup_action_id(std::string_view lower) {
+  struct Slot {
+    std::string name;
+    catalog::Id id = catalog::kNoId;
+    bool used = false;
+  };
+  constexpr std::size_t kSlots = 256;
+  thread_local std::array<Slot, kSlots> cache;
+  std::uint64_t h = lower.size() * 0x9E3779B97F4A7C15ULL;
+  if (lower.size() >= 8) {
+    std::uint64_t a, b;
+    std::memcpy(&a, lower.data(), 8);
+    std::memcpy(&b, lower.data() + lower.size() - 8, 8);
+    h ^= (a * 0xC2B2AE3D27D4EB4FULL) ^ (b * 0x165667B19E3779F9ULL);
+  } else {
+    for (char c : lower) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001B3ULL;
+  }
+  Slot& slot = cache[(h ^ (h >> 32) ^ (h >> 15)) & (kSlots - 1)];
+  if (slot.used && slot.name == lower) return slot.id;
+  const catalog::Action* a = catalog::Catalog::builtin().find_action_lower(lower);
+  slot.name.assign(lower);
+  slot.id = a ? a->id : catalog::kNoId;
+  slot.used = true;
+  return slot.id;
+}
+
 enum class PrincipalKindOfCaller : std::uint8_t { Anonymous, Service, User, Role, AssumedRole, FederatedUser, Root, Other };
 
 /// The request, pre-digested once per evaluation.
@@ -406,7 +570,7 @@ struct Prepared {
   std::string_view partition, account;
   std::string_view role_name;  // assumed-role sessions
   std::string federated_user_arn;  // user ARN a federated-user session came from
-  std::string resource_account;
+  std::string_view resource_account;
   bool has_boundary = false;
   std::vector<std::string>* missing = nullptr;  // explain mode only
 };
@@ -417,7 +581,7 @@ bool is_service_principal(std::string_view p) {
 
 void prepare_principal(Prepared& p) {
   std::string_view s = p.req.principal;
-  if (s.empty() || s == "*" || s == "anonymous") {
+  if (s.empty() || eq_lit(s, "*") || eq_lit(s, "anonymous")) {
     p.caller = PrincipalKindOfCaller::Anonymous;
     return;
   }
@@ -426,20 +590,20 @@ void prepare_principal(Prepared& p) {
     return;
   }
   ArnFields a = split_arn(s);
-  if (a.count < 6 || a.f[0] != "arn") return;
+  if (a.count < 6 || !eq_lit(a.f[0], "arn")) return;
   p.partition = a.f[1];
   p.account = a.f[4];
   std::string_view res = a.f[5];
-  if (a.f[2] == "iam") {
-    if (res == "root") p.caller = PrincipalKindOfCaller::Root;
-    else if (res.substr(0, 5) == "user/") p.caller = PrincipalKindOfCaller::User;
-    else if (res.substr(0, 5) == "role/") p.caller = PrincipalKindOfCaller::Role;
-  } else if (a.f[2] == "sts") {
-    if (res.substr(0, 13) == "assumed-role/") {
+  if (eq_lit(a.f[2], "iam")) {
+    if (eq_lit(res, "root")) p.caller = PrincipalKindOfCaller::Root;
+    else if (starts_lit(res, "user/")) p.caller = PrincipalKindOfCaller::User;
+    else if (starts_lit(res, "role/")) p.caller = PrincipalKindOfCaller::Role;
+  } else if (eq_lit(a.f[2], "sts")) {
+    if (starts_lit(res, "assumed-role/")) {
       p.caller = PrincipalKindOfCaller::AssumedRole;
       std::string_view rest = res.substr(13);
       p.role_name = rest.substr(0, rest.find('/'));
-    } else if (res.substr(0, 15) == "federated-user/") {
+    } else if (starts_lit(res, "federated-user/")) {
       p.caller = PrincipalKindOfCaller::FederatedUser;
       p.federated_user_arn =
           "arn:" + std::string(a.f[1]) + ":iam::" + std::string(a.f[4]) + ":user/" + std::string(res.substr(15));
@@ -461,10 +625,12 @@ const std::string* expand_into_scratch(const CompiledText& t, const Context& ctx
 
 bool action_matches(const CompiledStatement& s, const Prepared& p) {
   bool any = false;
+  const char* text = s.action_text.data();
   for (const auto& a : s.actions) {
     if (a.all) { any = true; break; }
-    if (a.service != p.action_service) continue;
-    if (a.literal ? a.name == p.action_name : glob_match(a.name, p.action_name, Case::Sensitive)) {
+    if (!same(std::string_view(text + a.offset, a.service_len), p.action_service)) continue;
+    std::string_view name(text + a.offset + a.service_len, a.name_len);
+    if (a.literal ? same(name, p.action_name) : glob_match(name, p.action_name, Case::Sensitive)) {
       any = true;
       break;
     }
@@ -486,22 +652,38 @@ bool arn_fields_match(const ArnFields& pat, const ArnFields& req) {
 
 // The same for a compiled pattern: each field's kind was decided once. `resource_part`, when given,
 // replaces the pattern's resource part (the expansion of its variables).
+// Every field must match, so the order is free: the resource part first (the action index has
+// already chosen statements of the request's service, so the resource part is what tells them apart).
 bool compiled_fields_match(const ResourcePattern& rp, const ArnFields& req, const std::string* resource_part = nullptr) {
   if (!rp.valid || req.count < 6) return false;
+  if (resource_part) {
+    if (!glob_match(*resource_part, req.f[5], Case::Sensitive)) return false;
+  } else {
+    switch (rp.kinds[5]) {
+      case FieldKind::Any: break;
+      case FieldKind::Exact:
+        if (rp.fields.f[5].size() != req.f[5].size() ||
+            std::memcmp(rp.fields.f[5].data(), req.f[5].data(), req.f[5].size()) != 0)
+          return false;
+        break;
+      case FieldKind::Glob:
+        if (rp.prefix_star) {
+          if (req.f[5].size() < rp.prefix_len || std::memcmp(rp.fields.f[5].data(), req.f[5].data(), rp.prefix_len) != 0)
+            return false;
+        } else if (!glob_match(rp.fields.f[5], req.f[5], Case::Sensitive)) {
+          return false;
+        }
+        break;
+    }
+  }
   for (size_t i = 1; i < 5; ++i) {
     switch (rp.kinds[i]) {
       case FieldKind::Any: break;
-      case FieldKind::Exact: if (!base::iequals(rp.fields.f[i], req.f[i])) return false; break;
+      case FieldKind::Exact: if (!ieq(rp.fields.f[i], req.f[i])) return false; break;
       case FieldKind::Glob: if (!glob_match(rp.fields.f[i], req.f[i], Case::Insensitive)) return false; break;
     }
   }
-  if (resource_part) return glob_match(*resource_part, req.f[5], Case::Sensitive);
-  switch (rp.kinds[5]) {
-    case FieldKind::Any: return true;
-    case FieldKind::Exact: return rp.fields.f[5] == req.f[5];
-    case FieldKind::Glob: return glob_match(rp.fields.f[5], req.f[5], Case::Sensitive);
-  }
-  return false;
+  return true;
 }
 
 bool one_resource_matches(const ResourcePattern& rp, const Prepared& p) {
@@ -550,7 +732,7 @@ PMatch principal_entry_match(const CompiledPrincipal& cp, const Prepared& p) {
     // AWS: a role ARN in a resource policy covers every session of that role (role path is not in
     // the session ARN, so the role is identified by account and name).
     if (cp.role && cp.role_partition == p.partition && cp.role_account == p.account &&
-        base::iequals(cp.role_name, p.role_name))
+        ieq(cp.role_name, p.role_name))
       return PMatch::SessionRoleMatch;
   } else if (p.caller == PrincipalKindOfCaller::FederatedUser) {
     if (pv.value == p.federated_user_arn) return PMatch::SessionUserMatch;
@@ -613,9 +795,9 @@ bool compare_one(const CompiledCondition& c, const CondValue& pv, std::string_vi
   }
   switch (c.compare) {
     case ConditionCompare::StringEquals:
-      return expanded ? equals_ignoring_marks(ptext, rv, Case::Sensitive) : ptext == rv;
+      return expanded ? equals_ignoring_marks(ptext, rv, Case::Sensitive) : same(ptext, rv);
     case ConditionCompare::StringEqualsIgnoreCase:
-      return expanded ? equals_ignoring_marks(ptext, rv, Case::Insensitive) : base::iequals(pv.lower, rv);
+      return expanded ? equals_ignoring_marks(ptext, rv, Case::Insensitive) : ieq(pv.lower, rv);
     case ConditionCompare::StringLike: return glob_match(ptext, rv, Case::Sensitive);
     case ConditionCompare::ArnLike: {
       // AWS: ArnLike/ArnEquals glob each of the six colon-separated fields, case-sensitively.
@@ -676,7 +858,7 @@ bool condition_matches(const CompiledCondition& c, const Prepared& p, bool varia
     // AWS: Null true = the key is absent; false = present. Values are OR'ed.
     bool present = e != nullptr;
     for (const auto& v : c.values)
-      if (base::iequals(v.text, present ? "false" : "true")) return true;
+      if (ieq(v.text, present ? "false" : "true")) return true;
     return false;
   }
   if (c.qualifier == Qualifier::ForAllValues) {
@@ -732,7 +914,7 @@ template <class F>
 void for_each_action_match(const CompiledPolicyImpl& pol, const Prepared& p, F&& f) {
   if (pol.indexed_actions && !p.action_resolved) {
     p.action_resolved = true;
-    if (const catalog::Action* a = catalog::Catalog::builtin().find_action_lower(p.action_lower)) p.action_id = a->id;
+    p.action_id = lookup_action_id(p.action_lower);
   }
   if (p.action_id == catalog::kNoId || !pol.indexed_actions) {
     for (const auto& s : pol.statements)
@@ -838,28 +1020,27 @@ Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
       p.action_heap.resize(act.size());
       buf = p.action_heap.data();
     }
-    for (size_t i = 0; i < act.size(); ++i) buf[i] = base::ascii_lower(act[i]);
+    size_t colon = lower_ascii_find_colon(act, buf);
     std::string_view lower(buf, act.size());
-    size_t colon = lower.find(':');
     p.action_service = lower.substr(0, colon == std::string_view::npos ? 0 : colon);
     p.action_name = colon == std::string_view::npos ? lower : lower.substr(colon + 1);
     p.action_lower = lower;
   }
-  p.resource_all = req.resource == "*";
+  p.resource_all = eq_lit(req.resource, "*");
   if (!p.resource_all) p.resource = split_arn(req.resource);
   prepare_principal(p);
   p.has_boundary = !ps.boundaries.empty();
   // The resource's account: as given; else from its ARN; else (S3 ARNs, "*") the caller's own.
-  p.resource_account = !req.resource_account.empty()  ? req.resource_account
+  p.resource_account = !req.resource_account.empty()  ? std::string_view(req.resource_account)
                        : (!p.resource_all && p.resource.count == 6 && !p.resource.f[4].empty())
-                           ? std::string(p.resource.f[4])
-                           : std::string(p.account);
+                           ? p.resource.f[4]
+                           : p.account;
   bool authenticated = p.caller != PrincipalKindOfCaller::Anonymous;
   bool service_caller = p.caller == PrincipalKindOfCaller::Service;
-  v.same_account = authenticated && !service_caller && !p.account.empty() && p.account == p.resource_account;
+  v.same_account = authenticated && !service_caller && !p.account.empty() && same(p.account, p.resource_account);
 
   // AWS: sts:GetCallerIdentity needs no permission.
-  if (authenticated && p.action_service == "sts" && p.action_name == "getcalleridentity") {
+  if (authenticated && eq_lit(p.action_service, "sts") && eq_lit(p.action_name, "getcalleridentity")) {
     v.decision = Decision::Allowed;
     if (explain == Explain::Yes) v.reason = "sts:GetCallerIdentity is always allowed for an authenticated caller";
     return v;

@@ -7,8 +7,11 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "case_runner.hpp"
+#include "iamforge/json/json.hpp"
+#include "iamforge/policy/case_file.hpp"
 
 using namespace iamforge;
 
@@ -72,4 +75,150 @@ TEST(Corpus, GeneratedDifferentialCases) {
   std::string path = test::data_path("data/differential/diff-cases.jsonl");
   if (!std::filesystem::exists(path)) GTEST_SKIP() << "no generated fixtures";
   check_file(path, test::data_path("cases/divergences/diff-cases.tsv"), 5000);
+}
+
+// Batch mode shares compiled policies between cases whose documents are byte-identical. A shared
+// policy must decide exactly as a freshly compiled one: same decision, per-type results, deciding
+// statements (policy names included) and missing keys, for every visible case; and the cache must hit.
+TEST(Corpus, PolicyCacheGivesIdenticalVerdicts) {
+  std::ifstream in(test::data_path("data/corpus/eval-visible.jsonl"));
+  ASSERT_TRUE(in);
+  policy::PolicyCache cache(64);  // small: eviction is exercised too
+  std::string line, id, err;
+  size_t n = 0;
+  while (std::getline(in, line)) {
+    json::ParseResult j = json::parse(line);
+    ASSERT_TRUE(j.ok());
+    for (policy::ActionIndex index : {policy::ActionIndex::Skip, policy::ActionIndex::Build}) {
+      auto fresh = policy::case_from_json(j.value, id, err, index);
+      auto shared = policy::case_from_json(j.value, line, id, err, index, &cache);
+      ASSERT_TRUE(fresh && shared) << id << ": " << err;
+      EXPECT_TRUE(shared->owned.empty());
+      for (policy::Explain ex : {policy::Explain::No, policy::Explain::Yes}) {
+        policy::Verdict a = policy::evaluate(fresh->set, fresh->request, ex);
+        policy::Verdict b = policy::evaluate(shared->set, shared->request, ex);
+        ASSERT_EQ(a.decision, b.decision) << id;
+        EXPECT_EQ(a.identity, b.identity) << id;
+        EXPECT_EQ(a.resource, b.resource) << id;
+        EXPECT_EQ(a.boundary, b.boundary) << id;
+        EXPECT_EQ(a.session, b.session) << id;
+        EXPECT_EQ(a.scp, b.scp) << id;
+        EXPECT_EQ(a.rcp, b.rcp) << id;
+        EXPECT_EQ(a.reason, b.reason) << id;
+        EXPECT_EQ(a.missing_context_keys, b.missing_context_keys) << id;
+        ASSERT_EQ(a.deciding.size(), b.deciding.size()) << id;
+        for (size_t k = 0; k < a.deciding.size(); ++k) {
+          EXPECT_EQ(a.deciding[k].policy, b.deciding[k].policy) << id;
+          EXPECT_EQ(a.deciding[k].index, b.deciding[k].index) << id;
+          EXPECT_EQ(a.deciding[k].sid, b.deciding[k].sid) << id;
+        }
+      }
+    }
+    ++n;
+  }
+  EXPECT_EQ(n, 3000u);
+  EXPECT_GT(cache.hits(), 1000u) << "hits " << cache.hits() << ", misses " << cache.misses();
+  EXPECT_LE(cache.size(), 64u);
+}
+
+// One cache serves every batch worker: concurrent decoding through it decides as fresh compiles do.
+TEST(Corpus, PolicyCacheIsSharedSafelyBetweenThreads) {
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(test::data_path("data/corpus/eval-visible.jsonl"));
+    std::string line;
+    while (lines.size() < 600 && std::getline(in, line)) lines.push_back(line);
+  }
+  policy::PolicyCache cache(128);
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 4; ++w)
+    workers.emplace_back([&, w] {
+      std::string id, err;
+      for (size_t i = static_cast<size_t>(w) % 2; i < lines.size(); i += 2) {  // threads overlap pairwise
+        json::ParseResult j = json::parse(lines[i]);
+        auto fresh = policy::case_from_json(j.value, id, err, policy::ActionIndex::Skip);
+        auto shared = policy::case_from_json(j.value, lines[i], id, err, policy::ActionIndex::Skip, &cache);
+        if (!fresh || !shared ||
+            policy::evaluate(fresh->set, fresh->request, policy::Explain::No).decision !=
+                policy::evaluate(shared->set, shared->request, policy::Explain::No).decision)
+          ++mismatches[static_cast<size_t>(w)];
+      }
+    });
+  for (auto& t : workers) t.join();
+  for (int m : mismatches) EXPECT_EQ(m, 0);
+  EXPECT_GT(cache.hits(), 0u);
+}
+
+// The same policy text under a different type or name is a different entry (a hit must be exact).
+TEST(Corpus, PolicyCacheKeysOnTypeAndName) {
+  const std::string line =
+      R"({"id":"k","identityPolicies":[{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}},)"
+      R"({"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}],)"
+      R"("request":{"principal":"arn:aws:iam::111122223333:user/a","action":"s3:GetObject","resource":"arn:aws:s3:::b/k"}})";
+  json::ParseResult j = json::parse(line);
+  ASSERT_TRUE(j.ok());
+  policy::PolicyCache cache;
+  std::string id, err;
+  auto c = policy::case_from_json(j.value, line, id, err, policy::ActionIndex::Skip, &cache);
+  ASSERT_TRUE(c) << err;
+  EXPECT_EQ(cache.hits(), 0u);  // identical bytes, but names identityPolicies[0] and [1] differ
+  ASSERT_EQ(c->set.identity.size(), 2u);
+  EXPECT_EQ(c->set.identity[0]->name(), "identityPolicies[0]");
+  EXPECT_EQ(c->set.identity[1]->name(), "identityPolicies[1]");
+  auto again = policy::case_from_json(j.value, line, id, err, policy::ActionIndex::Skip, &cache);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(cache.hits(), 2u);
+  EXPECT_EQ(again->set.identity[0], c->set.identity[0]);
+  auto built = policy::case_from_json(j.value, line, id, err, policy::ActionIndex::Build, &cache);
+  ASSERT_TRUE(built);
+  EXPECT_EQ(cache.hits(), 2u);  // another action index: compiled anew
+  EXPECT_EQ(policy::evaluate(built->set, built->request).decision, policy::Decision::Allowed);
+}
+
+// The context's hashed index: many keys (several rehashes), case-insensitive lookups, replacement.
+TEST(Corpus, ContextIndexFindsEveryKey) {
+  policy::Context ctx;
+  for (int i = 0; i < 300; ++i) ctx.set("aws:Key/" + std::to_string(i), std::to_string(i));
+  ctx.set("AWS:KEY/7", std::vector<std::string>{"x", "y"}, true);  // replaces, keeps one entry
+  EXPECT_EQ(ctx.entries().size(), 300u);
+  for (int i = 0; i < 300; ++i) {
+    std::string k = "aws:key/" + std::to_string(i);
+    const policy::Context::Entry* e = ctx.find_lower(k);
+    ASSERT_NE(e, nullptr) << k;
+    EXPECT_EQ(ctx.find("AWS:Key/" + std::to_string(i)), e);
+    if (i == 7) {
+      EXPECT_TRUE(e->multivalued);
+      EXPECT_EQ(e->values.size(), 2u);
+    } else {
+      EXPECT_EQ(e->values.at(0), std::to_string(i));
+    }
+  }
+  EXPECT_EQ(ctx.find_lower("aws:key/300"), nullptr);
+  EXPECT_EQ(ctx.find("nope"), nullptr);
+  EXPECT_EQ(policy::Context().find("x"), nullptr);
+  policy::Context copy = ctx;  // the index holds positions, so copies stay valid
+  EXPECT_EQ(copy.find("aws:key/42")->values.at(0), "42");
+}
+
+// The JSON string scanner's SWAR fast path: specials (quote, backslash, control, non-ASCII) at every
+// offset of a string decode exactly as written.
+TEST(Corpus, JsonStringsWithSpecialsAtEveryOffset) {
+  const std::vector<std::pair<std::string, std::string>> specials = {
+      {"\\\"", "\""}, {"\\\\", "\\"}, {"\\n", "\n"}, {"\\u00e9", "\xC3\xA9"}, {"\xC3\xA9", "\xC3\xA9"}, {"~", "~"}, {" ", " "}};
+  for (size_t len = 0; len < 20; ++len)
+    for (size_t at = 0; at <= len; ++at)
+      for (const auto& [raw, decoded] : specials) {
+        std::string body(len, 'a'), want(len, 'a');
+        body.insert(at, raw);
+        want.insert(at, decoded);
+        json::ParseResult r = json::parse("\"" + body + "\"");
+        ASSERT_TRUE(r.ok()) << body;
+        EXPECT_EQ(r.value.text, want) << body;
+      }
+  for (size_t at = 0; at < 17; ++at) {
+    std::string bad(16, 'a');
+    bad.insert(at, 1, '\x01');  // a raw control character is an error wherever it is
+    EXPECT_FALSE(json::parse("\"" + bad + "\"").ok()) << at;
+  }
 }

@@ -54,3 +54,40 @@ TEST(Evaluator, ExplainsDecidingStatementsAndMissingKeys) {
   EXPECT_EQ(v.deciding[0].sid, "NoDelete");
   EXPECT_EQ(v.deciding[0].index, 1u);
 }
+
+// The evaluator's SWAR paths (action lowercasing, case-insensitive ARN fields of every length, the
+// precomputed `literal*` resource part): case variants decide as the canonical spelling does, for
+// indexed and unindexed policies, and against the naive expectation.
+TEST(Evaluator, CaseInsensitiveFieldsAndActionsAcrossWordBoundaries) {
+  auto r = parse(R"({"Version":"2012-10-17","Statement":[
+      {"Sid":"Jobs","Effect":"Allow","Action":"SageMaker:CreateTrainingJob","Resource":"arn:AWS:SAGEMAKER:US-EAST-1:111122223333:training-job/nlp-*"},
+      {"Sid":"Bucket","Effect":"Allow","Action":"s3:getobject","Resource":"arn:aws:S3:::Data/Team/*"}]})",
+                 PolicyType::Inline);
+  ASSERT_TRUE(r.ok());
+  for (ActionIndex index : {ActionIndex::Build, ActionIndex::Skip}) {
+    CompiledPolicy cp(r.policy, PolicyType::Inline, "p", index);
+    PolicySet set;
+    set.identity.push_back(&cp);
+    Request req;
+    req.principal = "arn:aws:iam::111122223333:user/alice";
+    auto decide = [&](const char* action, const char* resource) {
+      req.action = action;
+      req.resource = resource;
+      return evaluate(set, req, Explain::No).decision;
+    };
+    for (const char* action : {"sagemaker:CreateTrainingJob", "SAGEMAKER:CREATETRAININGJOB", "sageMaker:createTrainingjob"}) {
+      EXPECT_EQ(decide(action, "arn:aws:sagemaker:us-east-1:111122223333:training-job/nlp-7"), Decision::Allowed) << action;
+      EXPECT_EQ(decide(action, "arn:aws:sagemaker:US-East-1:111122223333:training-job/nlp-7"), Decision::Allowed) << action;
+      // The resource part is case-sensitive; the account and region must match.
+      EXPECT_EQ(decide(action, "arn:aws:sagemaker:us-east-1:111122223333:training-job/NLP-7"), Decision::ImplicitlyDenied);
+      EXPECT_EQ(decide(action, "arn:aws:sagemaker:us-east-2:111122223333:training-job/nlp-7"), Decision::ImplicitlyDenied);
+      EXPECT_EQ(decide(action, "arn:aws:sagemaker:us-east-1:111122223334:training-job/nlp-7"), Decision::ImplicitlyDenied);
+      EXPECT_EQ(decide(action, "arn:aws:sagemakex:us-east-1:111122223333:training-job/nlp-7"), Decision::ImplicitlyDenied);
+    }
+    EXPECT_EQ(decide("S3:GetObject", "arn:aws:s3:::Data/Team/x"), Decision::Allowed);
+    EXPECT_EQ(decide("s3:GetObject", "arn:aws:s3:::Data/Team/"), Decision::Allowed);    // `*` matches empty
+    EXPECT_EQ(decide("s3:GetObject", "arn:aws:s3:::Data/Team"), Decision::ImplicitlyDenied);
+    EXPECT_EQ(decide("s3:GetObject", "arn:aws:s3:::data/team/x"), Decision::ImplicitlyDenied);
+    EXPECT_EQ(decide("s3:GetObjectX", "arn:aws:s3:::Data/Team/x"), Decision::ImplicitlyDenied);
+  }
+}

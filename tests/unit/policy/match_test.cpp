@@ -2,8 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+
+#include <cstring>
+#include <optional>
+
 #include <random>
 #include <regex>
+#include <string_view>
+#include <vector>
 
 using namespace iamforge::policy;
 
@@ -31,6 +38,139 @@ TEST(Glob, AgreesWithRegex) {
     std::string re;
     for (char c : p) re += c == '*' ? ".*" : c == '?' ? "." : std::string(1, c);
     EXPECT_EQ(glob_match(p, t, Case::Sensitive), std::regex_match(t, std::regex(re))) << p << " vs " << t;
+  }
+}
+
+// Twin of the fast paths (literal prefix, trailing star, literal marks, case folding): the matcher
+// against a plain recursive definition on random patterns over an alphabet with every special.
+namespace {
+bool glob_reference(std::string_view p, std::string_view t, Case cs) {
+  auto eq = [cs](char a, char b) {
+    auto lo = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
+    return cs == Case::Sensitive ? a == b : lo(a) == lo(b);
+  };
+  if (p.empty()) return t.empty();
+  if (p[0] == '\x01' && p.size() > 1) return !t.empty() && eq(p[1], t[0]) && glob_reference(p.substr(2), t.substr(1), cs);
+  if (p[0] == '*') {
+    for (size_t k = 0; k <= t.size(); ++k)
+      if (glob_reference(p.substr(1), t.substr(k), cs)) return true;
+    return false;
+  }
+  if (t.empty()) return false;
+  return (p[0] == '?' || eq(p[0], t[0])) && glob_reference(p.substr(1), t.substr(1), cs);
+}
+}  // namespace
+
+TEST(Glob, AgreesWithReferenceIncludingMarksAndCase) {
+  std::mt19937 rng(7);
+  const std::string palpha = "aAb*?\x01:/";
+  const std::string talpha = "aAb*?:/";
+  for (int i = 0; i < 50000; ++i) {
+    std::string p, t;
+    for (int k = rng() % 10; k > 0; --k) p += palpha[rng() % palpha.size()];
+    for (int k = rng() % 12; k > 0; --k) t += talpha[rng() % talpha.size()];
+    if (rng() % 3 == 0) t = p.substr(0, rng() % (p.size() + 1)) + t;  // shared prefixes exercise the fast path
+    for (Case cs : {Case::Sensitive, Case::Insensitive})
+      EXPECT_EQ(glob_match(p, t, cs), glob_reference(p, t, cs))
+          << "pattern `" << p << "` text `" << t << "` " << (cs == Case::Sensitive ? "sensitive" : "insensitive");
+  }
+}
+
+// Twin of has_wildcard's SWAR skip: against a byte loop, specials and marks at every offset.
+TEST(Glob, HasWildcardAgreesWithByteLoop) {
+  auto reference = [](std::string_view p) {
+    for (size_t i = 0; i < p.size(); ++i) {
+      if (p[i] == '\x01') { ++i; continue; }
+      if (p[i] == '*' || p[i] == '?') return true;
+    }
+    return false;
+  };
+  std::mt19937 rng(3);
+  const std::string alphabet = "abcdefgh*?\x01:/";
+  for (int i = 0; i < 50000; ++i) {
+    std::string s;
+    for (int k = rng() % 30; k > 0; --k) s += alphabet[rng() % (rng() % 4 ? 8 : alphabet.size())];
+    EXPECT_EQ(has_wildcard(s), reference(s)) << s;
+  }
+}
+
+// Twin of the SWAR colon scan: split_arn against a byte-by-byte split, colons at every offset.
+TEST(Arn, SplitAgreesWithByteScan) {
+  std::mt19937 rng(11);
+  for (int i = 0; i < 20000; ++i) {
+    std::string s;
+    for (int k = rng() % 40; k > 0; --k) s += ":ab/:x\x80"[rng() % 7];
+    ArnFields got = split_arn(s);
+    std::vector<std::string_view> want;
+    std::string_view rest(s);
+    while (want.size() < 5) {
+      size_t c = rest.find(':');
+      if (c == std::string_view::npos) break;
+      want.push_back(rest.substr(0, c));
+      rest.remove_prefix(c + 1);
+    }
+    want.push_back(rest);
+    ASSERT_EQ(got.count, want.size()) << s;
+    for (size_t k = 0; k < want.size(); ++k) {
+      EXPECT_EQ(got.f[k], want[k]) << s << " field " << k;
+      EXPECT_EQ(got.f[k].data(), want[k].data()) << s << " field " << k << " must view into the input";
+    }
+  }
+}
+
+// Twin of parse_ip's allocation-free IPv4 path: random dotted strings against inet_pton itself.
+namespace {
+std::optional<IpNetwork> ip_reference(const std::string& s) {
+  if (s.empty() || s.size() > 64) return std::nullopt;
+  std::string host = s;
+  int prefix = -1;
+  if (auto slash = host.find('/'); slash != std::string::npos) {
+    std::string p = host.substr(slash + 1);
+    if (p.empty() || p.size() > 3) return std::nullopt;
+    prefix = 0;
+    for (char c : p) {
+      if (c < '0' || c > '9') return std::nullopt;
+      prefix = prefix * 10 + (c - '0');
+    }
+    host.resize(slash);
+  }
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, host.c_str(), buf) != 1) return std::nullopt;  // (IPv6 not generated here)
+  if (prefix > 32) return std::nullopt;
+  IpNetwork n;
+  n.v4 = true;
+  std::memcpy(n.addr.data() + 12, buf, 4);
+  n.addr[10] = n.addr[11] = 0xFF;
+  n.prefix = static_cast<std::uint8_t>(96 + (prefix < 0 ? 32 : prefix));
+  return n;
+}
+}  // namespace
+
+TEST(Values, Ipv4FastPathAgreesWithInetPton) {
+  std::mt19937 rng(5);
+  const std::string alphabet = "0123456789..//";
+  std::vector<std::string> inputs = {"10.0.0.1", "10.0.0.01", "255.255.255.255", "256.1.1.1", "1.2.3", "1.2.3.4.5",
+                                     "1.2.3.4/0", "1.2.3.4/32", "1.2.3.4/33", "1.2.3.4/032", "1.2.3.4/", "0.0.0.0",
+                                     "01.2.3.4", "1.2.3.4 ", "1..3.4", "1234.1.1.1"};
+  for (int i = 0; i < 50000; ++i) {
+    std::string s;
+    for (int k = 0; k < 4; ++k) {
+      if (k) s += rng() % 20 ? "." : "";
+      for (int d = 1 + rng() % 3; d > 0; --d) s += "0123456789"[rng() % 10];
+    }
+    if (rng() % 3 == 0) s += "/" + std::to_string(rng() % 40);
+    if (rng() % 10 == 0) s[rng() % s.size()] = alphabet[rng() % alphabet.size()];
+    inputs.push_back(s);
+  }
+  for (const auto& s : inputs) {
+    if (s.find(':') != std::string::npos) continue;
+    auto got = parse_ip(s), want = ip_reference(s);
+    ASSERT_EQ(got.has_value(), want.has_value()) << s;
+    if (got) {
+      EXPECT_EQ(got->addr, want->addr) << s;
+      EXPECT_EQ(got->prefix, want->prefix) << s;
+      EXPECT_EQ(got->v4, want->v4) << s;
+    }
   }
 }
 

@@ -33,12 +33,14 @@ class Context {
   /// Adds or replaces a key. `multivalued` marks a list value (even with 0 or 1 element).
   void set(std::string_view key, std::vector<std::string> values, bool multivalued);
   void set(std::string_view key, std::string value) { set(key, {std::move(value)}, false); }
-  struct Entry {
-    std::string key;        ///< as given
-    std::string key_lower;
+  /// Room for `n` keys without rebuilding the index (optional; for callers that know the count).
+  void reserve(std::size_t n);
+  struct Entry {  // what a lookup reads (hash, lowercase key, values) first
     std::uint64_t hash = 0; ///< hash_key(key_lower)
-    std::vector<std::string> values;
     bool multivalued = false;
+    std::string key_lower;
+    std::vector<std::string> values;
+    std::string key;        ///< as given
   };
   /// Case-insensitive FNV-1a hash of a key (equal for keys that differ only in ASCII case).
   static std::uint64_t hash_key(std::string_view key);
@@ -50,7 +52,12 @@ class Context {
   const std::vector<Entry>& entries() const { return entries_; }
 
  private:
-  std::vector<Entry> entries_;  // small; linear search beats hashing for ~20 keys
+  std::vector<Entry> entries_;
+  // Open-addressing index over entries_, built as keys are set (once per request, not per
+  // evaluation): slot = 1 + entry position, 0 = empty; size a power of two, at most half full.
+  // Conditions look a key up in one or two probes instead of scanning ~20 entries.
+  std::vector<std::uint32_t> index_;
+  void reindex(std::size_t room);
 };
 
 /// One authorization request.
