@@ -811,6 +811,19 @@ std::string join_lines(const std::vector<std::string>& v) {
   return s;
 }
 
+// Records a failed apply or destroy: the error, the operations done, and the history entry
+// (best effort: the state database may be what failed).
+void fail_recorded(state::Store& store, std::int64_t history, Runner& runner, ApplyResult& result,
+                   std::string error) {
+  result.ok = false;
+  result.error = std::move(error);
+  result.operations = runner.ops();
+  try {
+    store.finish_history(history, "failed: " + result.error, join_lines(result.operations));
+  } catch (const state::StateError&) {
+  }
+}
+
 }  // namespace
 
 ApplyResult apply(const Plan& plan, spec::Graph& graph, state::Store& store, backend::Backend& backend_in,
@@ -910,19 +923,13 @@ ApplyResult apply(const Plan& plan, spec::Graph& graph, state::Store& store, bac
     store.set_outputs(stack, result.outputs);
     store.finish_history(history, "succeeded", join_lines(runner.ops()));
   } catch (const Failure& f) {
-    result.ok = false;
-    result.error = f.message;
+    fail_recorded(store, history, runner, result, f.message);
+    return result;
   } catch (const state::StateError& e) {
-    result.ok = false;
-    result.error = e.what();
+    fail_recorded(store, history, runner, result, e.what());
+    return result;
   }
   result.operations = runner.ops();
-  if (!result.ok) {
-    try {
-      store.finish_history(history, "failed: " + result.error, join_lines(result.operations));
-    } catch (const state::StateError&) {
-    }
-  }
   return result;
 }
 
@@ -960,19 +967,13 @@ ApplyResult destroy(state::Store& store, backend::Backend& backend_in, const std
     store.set_outputs(stack, {});
     store.finish_history(history, "succeeded", join_lines(runner.ops()));
   } catch (const Failure& f) {
-    result.ok = false;
-    result.error = f.message;
+    fail_recorded(store, history, runner, result, f.message);
+    return result;
   } catch (const state::StateError& e) {
-    result.ok = false;
-    result.error = e.what();
+    fail_recorded(store, history, runner, result, e.what());
+    return result;
   }
   result.operations = runner.ops();
-  if (!result.ok) {
-    try {
-      store.finish_history(history, "failed: " + result.error, join_lines(result.operations));
-    } catch (const state::StateError&) {
-    }
-  }
   return result;
 }
 
@@ -1112,40 +1113,29 @@ void find_unmanaged(state::Store& store, backend::Backend& be, const std::string
         if (r.type == kind.attachment) declared_arns.insert(in["policyArn"]);
         else declared_inline.insert(r.physical_name);
       }
+      // The entity's attached and inline policies; false when the entity is gone (refresh has
+      // recorded that already).
       std::vector<backend::AttachedPolicy> attached;
       std::vector<std::string> inline_names;
+      auto take = [&](auto managed, auto inlined) {
+        if (!managed.ok() || !inlined.ok()) {
+          const auto& e = !managed.ok() ? managed.error() : inlined.error();
+          if (e.code == backend::ErrorCode::NoSuchEntity) return false;
+          fail(e);
+        }
+        attached = managed->attached_policies;
+        inline_names = inlined->policy_names;
+        return true;
+      };
       const std::string_view t = kind.entity;
-      if (t == "aws:iam:Role") {
-        auto a = be.list_attached_role_policies({.role_name = name});
-        auto i = be.list_role_policies({.role_name = name});
-        if (!a.ok() || !i.ok()) {
-          const auto& e = !a.ok() ? a.error() : i.error();
-          if (e.code == backend::ErrorCode::NoSuchEntity) continue;
-          fail(e);
-        }
-        attached = a->attached_policies;
-        inline_names = i->policy_names;
-      } else if (t == "aws:iam:Group") {
-        auto a = be.list_attached_group_policies({.group_name = name});
-        auto i = be.list_group_policies({.group_name = name});
-        if (!a.ok() || !i.ok()) {
-          const auto& e = !a.ok() ? a.error() : i.error();
-          if (e.code == backend::ErrorCode::NoSuchEntity) continue;
-          fail(e);
-        }
-        attached = a->attached_policies;
-        inline_names = i->policy_names;
-      } else {
-        auto a = be.list_attached_user_policies({.user_name = name});
-        auto i = be.list_user_policies({.user_name = name});
-        if (!a.ok() || !i.ok()) {
-          const auto& e = !a.ok() ? a.error() : i.error();
-          if (e.code == backend::ErrorCode::NoSuchEntity) continue;
-          fail(e);
-        }
-        attached = a->attached_policies;
-        inline_names = i->policy_names;
-      }
+      const bool exists =
+          t == "aws:iam:Role"    ? take(be.list_attached_role_policies({.role_name = name}),
+                                        be.list_role_policies({.role_name = name}))
+          : t == "aws:iam:Group" ? take(be.list_attached_group_policies({.group_name = name}),
+                                        be.list_group_policies({.group_name = name}))
+                                 : take(be.list_attached_user_policies({.user_name = name}),
+                                        be.list_user_policies({.user_name = name}));
+      if (!exists) continue;
       for (const auto& p : attached)
         if (!declared_arns.count(p.policy_arn))
           out.push_back({rec.logical_name, rec.type, "managed policy " + p.policy_arn});
