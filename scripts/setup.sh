@@ -9,7 +9,7 @@ pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm python3
   libcurl4-openssl-dev libssl-dev libtinyxml2-dev  # aws target (issue 4): HTTPS, SigV4, XML
-  libcpp-httplib-dev awscli  # iamforge serve (issue 4): HTTP server; the AWS CLI v2 its e2e test drives
+  libmicrohttpd-dev awscli  # iamforge serve (issue 4): HTTP server; the AWS CLI v2 its e2e test drives
   python3-boto3  # boto3 for the serve, apidiff and moto tests (Debian's python3)
 )
 missing=()

@@ -305,8 +305,10 @@ std::string string_to_sign(std::string_view amz_date, std::string_view scope, st
   return out;
 }
 
-std::string signing_key(std::string_view secret, std::string_view date8, std::string_view region,
-                        std::string_view service) {
+namespace {
+
+std::string derive_signing_key(std::string_view secret, std::string_view date8, std::string_view region,
+                               std::string_view service) {
   std::string k = "AWS4";
   k += secret;
   std::string k_date = hmac_sha256(k, date8);
@@ -315,6 +317,45 @@ std::string signing_key(std::string_view secret, std::string_view date8, std::st
   std::string k_region = hmac_sha256(k_date, region);
   std::string k_service = hmac_sha256(k_region, service);
   return hmac_sha256(k_service, "aws4_request");
+}
+
+// The signing key depends on the secret, the day, the region and the service only, so a client
+// or a server reuses it for a day (AWS's SDKs cache it the same way): four HMACs saved per request.
+// A few entries per thread, replaced in turn; a replaced entry's secret and key are wiped.
+struct SigningKeyCache {
+  struct Entry {
+    std::string secret, date8, region, service, key;
+  };
+  static constexpr std::size_t kSize = 8;
+  Entry entries[kSize];
+  std::size_t next = 0;
+  ~SigningKeyCache() {
+    for (auto& e : entries) {
+      OPENSSL_cleanse(e.secret.data(), e.secret.size());
+      OPENSSL_cleanse(e.key.data(), e.key.size());
+    }
+  }
+};
+
+}  // namespace
+
+std::string signing_key(std::string_view secret, std::string_view date8, std::string_view region,
+                        std::string_view service) {
+  thread_local SigningKeyCache cache;
+  for (const auto& e : cache.entries)
+    if (!e.key.empty() && e.date8 == date8 && e.region == region && e.service == service &&
+        constant_time_equal(e.secret, secret))
+      return e.key;
+  auto& e = cache.entries[cache.next];
+  cache.next = (cache.next + 1) % SigningKeyCache::kSize;
+  OPENSSL_cleanse(e.secret.data(), e.secret.size());
+  OPENSSL_cleanse(e.key.data(), e.key.size());
+  e.secret.assign(secret);
+  e.date8.assign(date8);
+  e.region.assign(region);
+  e.service.assign(service);
+  e.key = derive_signing_key(secret, date8, region, service);
+  return e.key;
 }
 
 SigningResult sign(HttpRequest& request, const Credentials& credentials, const SigningParams& params) {

@@ -87,6 +87,7 @@ struct ServeOptions {
   std::string account = "123456789012";
   std::string admin_key_file;
   bool no_enforce = false;
+  int threads = 0;  ///< event-loop threads (0: max(2, cores))
 };
 int run_serve(const ServeOptions& o);
 

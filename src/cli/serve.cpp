@@ -73,6 +73,7 @@ int run_serve(const ServeOptions& o) {
   so.host = host;
   so.port = port;
   so.service.enforce = !o.no_enforce;
+  so.threads = o.threads;
   serve::Server server(*be, so);
   if (!server.bind(&error)) {
     std::fprintf(stderr, "iamforge serve: error: %s\n", error.c_str());

@@ -1,21 +1,27 @@
 // `iamforge serve`'s HTTP layer and the bootstrap administrator.
 //
-// HTTP library: cpp-httplib (Debian's libcpp-httplib-dev, a header plus a shared library). It is
-// the smallest packaged HTTP/1.1 server that has what a local IAM endpoint needs: a worker thread
-// pool, keep-alive, read/write timeouts (slow clients can't hold a worker forever), a payload size
-// limit, and a clean stop(). Boost.Beast or libmicrohttpd would work too, with several times the
-// code for the same result; the IAM Query API is one POST route.
+// HTTP library: GNU libmicrohttpd (Debian's libmicrohttpd-dev). Its epoll mode runs one event loop
+// per worker thread (MHD_OPTION_THREAD_POOL_SIZE), so a kept-alive connection costs no thread, a
+// request costs about one read and one write, and a slow client holds nothing but its socket (idle
+// connections are closed after a timeout). The first version used cpp-httplib, which gives every
+// kept-alive connection a blocking worker thread: half of the server's CPU went to the kernel
+// (six poll() calls, context switches and socket-name lookups per request; bench/serve/run.sh).
 #include "iamforge/serve/server.hpp"
 
-#include <httplib.h>
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -24,90 +30,167 @@
 
 namespace iamforge::serve {
 
+namespace {
+
+// One request in flight: made by the URI callback (which sees the raw request target, as SigV4
+// signs it), filled by the access handler, freed by the completion callback.
+// A declared body larger than this is refused without reading it (see on_request).
+constexpr unsigned long long kDiscardLimit = 64ull << 20;
+
+struct Pending {
+  std::string target;
+  std::string body;
+  bool started = false;
+  bool too_large = false;
+};
+
+}  // namespace
+
 struct Server::Impl {
   backend::LocalBackend& backend;
   ServerOptions options;
   Service service;
-  httplib::Server http;
+  MHD_Daemon* daemon = nullptr;
   int port = 0;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
 
   Impl(backend::LocalBackend& b, ServerOptions o) : backend(b), options(std::move(o)), service(b, options.service) {}
+  ~Impl() {
+    if (daemon) MHD_stop_daemon(daemon);
+  }
 
-  void handle(const httplib::Request& req, httplib::Response& res) {
+  static void* on_uri(void*, const char* uri, MHD_Connection*) {
+    auto* p = new Pending;
+    p->target = uri ? uri : "/";
+    return p;
+  }
+
+  static void on_completed(void*, MHD_Connection*, void** con_cls, MHD_RequestTerminationCode) {
+    delete static_cast<Pending*>(*con_cls);
+    *con_cls = nullptr;
+  }
+
+  static MHD_Result send(MHD_Connection* connection, HttpReply reply) {
+    MHD_Response* res =
+        MHD_create_response_from_buffer(reply.body.size(), reply.body.data(), MHD_RESPMEM_MUST_COPY);
+    if (!res) return MHD_NO;
+    MHD_add_response_header(res, "x-amzn-RequestId", reply.request_id.c_str());
+    MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, reply.content_type.c_str());
+    MHD_Result r = MHD_queue_response(connection, static_cast<unsigned>(reply.status), res);
+    MHD_destroy_response(res);
+    return r;
+  }
+
+  MHD_Result too_large(MHD_Connection* connection) {
+    return send(connection, service.error_reply(413, "ValidationError", "Request body too large"));
+  }
+
+  static MHD_Result on_request(void* cls, MHD_Connection* connection, const char*, const char* method,
+                               const char*, const char* upload_data, size_t* upload_data_size, void** con_cls) {
+    auto* self = static_cast<Impl*>(cls);
+    auto* p = static_cast<Pending*>(*con_cls);
+    if (!p) return MHD_NO;  // the URI callback always makes one
+    const std::size_t max_body = self->options.service.max_body;
+    if (!p->started) {
+      // Headers are in. A declared oversized body is read and dropped, then answered with 413 on a
+      // connection that stays usable (clients send the whole body before reading the reply); one
+      // far beyond the limit is answered at once and the connection closed.
+      p->started = true;
+      const char* length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+      unsigned long long declared = length ? std::strtoull(length, nullptr, 10) : 0;
+      if (declared > max_body) p->too_large = true;
+      if (declared > kDiscardLimit) return self->too_large(connection);
+      return MHD_YES;
+    }
+    if (*upload_data_size != 0) {
+      if (p->body.size() + *upload_data_size > max_body) p->too_large = true;  // chunked: keep reading, drop it
+      if (!p->too_large) p->body.append(upload_data, *upload_data_size);
+      *upload_data_size = 0;
+      return MHD_YES;
+    }
+    if (p->too_large) return self->too_large(connection);
     HttpRequest r;
-    r.method = req.method;
-    // The raw request target: SigV4 signs the path and query as they were sent.
-    std::string_view target = req.target;
+    r.method = method;
+    std::string_view target = p->target;
     auto q = target.find('?');
     r.path = std::string(target.substr(0, q));
     if (q != std::string_view::npos) r.query = std::string(target.substr(q + 1));
-    r.headers.reserve(req.headers.size());
-    for (const auto& [k, v] : req.headers) {
-      // httplib adds these itself; they were never on the wire.
-      if (k == "REMOTE_ADDR" || k == "REMOTE_PORT" || k == "LOCAL_ADDR" || k == "LOCAL_PORT") continue;
-      r.headers.emplace_back(k, v);
+    MHD_get_connection_values_n(
+        connection, MHD_HEADER_KIND,
+        [](void* out, MHD_ValueKind, const char* key, size_t key_size, const char* value, size_t value_size) {
+          static_cast<HttpRequest*>(out)->headers.emplace_back(std::string(key, key_size),
+                                                               std::string(value ? value : "", value ? value_size : 0));
+          return MHD_YES;
+        },
+        &r);
+    r.body = std::move(p->body);
+    HttpReply reply;
+    try {
+      reply = self->service.handle(r);
+    } catch (const std::exception&) {
+      reply = self->service.error_reply(500, "ServiceFailure", "internal error");
     }
-    r.body = req.body;
-    HttpReply reply = service.handle(r);
-    res.status = reply.status;
-    res.set_header("x-amzn-RequestId", reply.request_id);
-    res.set_content(std::move(reply.body), reply.content_type.c_str());
+    return send(connection, std::move(reply));
   }
 };
 
 Server::Server(backend::LocalBackend& backend, ServerOptions options)
-    : impl_(std::make_unique<Impl>(backend, std::move(options))) {
-  auto& http = impl_->http;
-  // httplib gives each connection a worker for as long as it is kept alive, and SDKs keep idle
-  // connections open: many workers (they mostly sleep), and idle keep-alives closed after 5 s.
-  unsigned threads = impl_->options.threads > 0 ? static_cast<unsigned>(impl_->options.threads)
-                                                : std::max(64u, 16 * std::thread::hardware_concurrency());
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  http.set_keep_alive_max_count(100000);
-  http.set_keep_alive_timeout(5);
-  http.set_read_timeout(10, 0);
-  http.set_write_timeout(10, 0);
-  http.set_payload_max_length(impl_->options.service.max_body);
-  http.set_tcp_nodelay(true);
-  auto handler = [this](const httplib::Request& req, httplib::Response& res) { impl_->handle(req, res); };
-  http.Post(".*", handler);
-  http.Get(".*", handler);
-  // httplib's own failures (payload too large, bad request line, unknown method): AWS's envelope.
-  http.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    std::string code = res.status == 413 ? "ValidationError" : res.status == 404 ? "InvalidAction" : "InvalidInput";
-    std::string message = res.status == 413   ? "Request body too large"
-                          : res.status == 404 ? "The requested resource is not served here"
-                                              : "Bad request";
-    HttpReply reply = impl_->service.error_reply(res.status, code, message);
-    res.set_header("x-amzn-RequestId", reply.request_id);
-    res.set_content(reply.body, "text/xml");
-  });
-  http.set_exception_handler([this](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    HttpReply reply = impl_->service.error_reply(500, "ServiceFailure", "internal error");
-    res.status = 500;
-    res.set_content(reply.body, "text/xml");
-  });
-}
+    : impl_(std::make_unique<Impl>(backend, std::move(options))) {}
 
 Server::~Server() = default;
 
 bool Server::bind(std::string* error) {
-  if (impl_->options.port == 0) {
-    impl_->port = impl_->http.bind_to_any_port(impl_->options.host);
-  } else {
-    impl_->port = impl_->http.bind_to_port(impl_->options.host, impl_->options.port) ? impl_->options.port : -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(impl_->options.port));
+  if (inet_pton(AF_INET, impl_->options.host == "localhost" ? "127.0.0.1" : impl_->options.host.c_str(),
+                &addr.sin_addr) != 1) {
+    if (error) *error = "cannot listen on " + impl_->options.host + ": not an IPv4 address";
+    return false;
   }
-  if (impl_->port <= 0) {
+  unsigned threads = impl_->options.threads > 0 ? static_cast<unsigned>(impl_->options.threads)
+                                                : std::max(2u, std::thread::hardware_concurrency());
+  // Worker threads inherit the caller's signal mask (cli/serve.cpp blocks SIGINT/SIGTERM first).
+  impl_->daemon = MHD_start_daemon(
+      MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO, 0, nullptr, nullptr, &Impl::on_request, impl_.get(),
+      MHD_OPTION_SOCK_ADDR, reinterpret_cast<const sockaddr*>(&addr),  //
+      MHD_OPTION_THREAD_POOL_SIZE, threads,                            //
+      MHD_OPTION_CONNECTION_TIMEOUT, 10u,  // idle or stalled connections (slow clients) closed after 10 s
+      MHD_OPTION_CONNECTION_LIMIT, 10000u,                              //
+      MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,                            //
+      MHD_OPTION_URI_LOG_CALLBACK, &Impl::on_uri, nullptr,              //
+      MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, nullptr,        //
+      MHD_OPTION_END);
+  if (!impl_->daemon) {
     if (error) *error = "cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port);
     return false;
   }
+  const MHD_DaemonInfo* info = MHD_get_daemon_info(impl_->daemon, MHD_DAEMON_INFO_BIND_PORT);
+  impl_->port = info ? info->port : impl_->options.port;
   return true;
 }
 
 int Server::port() const { return impl_->port; }
-bool Server::run() { return impl_->http.listen_after_bind(); }
-void Server::stop() { impl_->http.stop(); }
+
+bool Server::run() {
+  if (!impl_->daemon) return false;
+  std::unique_lock lock(impl_->mu);
+  impl_->cv.wait(lock, [&] { return impl_->stopping; });
+  lock.unlock();
+  // Stops accepting, closes connections and joins the workers; a request being handled finishes
+  // first (its store transaction is never cut in half).
+  MHD_stop_daemon(impl_->daemon);
+  impl_->daemon = nullptr;
+  return true;
+}
+
+void Server::stop() {
+  std::lock_guard lock(impl_->mu);
+  impl_->stopping = true;
+  impl_->cv.notify_all();
+}
 
 // ---------------------------------------------------------------------------------------------
 

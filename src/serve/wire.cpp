@@ -1,6 +1,8 @@
 // Form decoding, RFC 3986 encoding and XML escaping for the Query API (reference §6.1).
 #include "iamforge/serve/wire.hpp"
 
+#include <array>
+
 #include "iamforge/aws/sigv4.hpp"
 
 namespace iamforge::serve {
@@ -66,22 +68,33 @@ std::optional<Params> parse_form(std::string_view text, std::string* error) {
 std::string uri_encode(std::string_view s) { return aws::uri_encode(s); }  // one RFC 3986 encoder (SigV4's)
 
 void append_xml_escaped(std::string& out, std::string_view s) {
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
+  // Runs of characters that need nothing are appended whole (URL-encoded documents, ARNs and names
+  // are almost all such runs); only the rest goes through the switch.
+  static constexpr auto kPlain = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0x20; c < 0x7f; ++c) t[static_cast<std::size_t>(c)] = true;
+    for (unsigned char c : {'&', '<', '>', '"', '\''}) t[c] = false;
+    for (int c = 0x80; c < 0x100; ++c) t[static_cast<std::size_t>(c)] = true;
+    t['\t'] = t['\n'] = true;
+    return t;
+  }();
+  out.reserve(out.size() + s.size());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t run = i;
+    while (run < s.size() && kPlain[static_cast<unsigned char>(s[run])]) ++run;
+    out.append(s.data() + i, run - i);
+    if (run == s.size()) break;
+    switch (auto c = static_cast<unsigned char>(s[run])) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
       case '\'': out += "&apos;"; break;
-      case '\t': case '\n': out += static_cast<char>(c); break;
       case '\r': out += "&#13;"; break;
-      default:
-        if (c < 0x20 || c == 0x7f)
-          out += "\xEF\xBF\xBD";
-        else
-          out += static_cast<char>(c);
+      default: (void)c; out += "\xEF\xBF\xBD";  // other C0 controls and DEL: not allowed in XML 1.0
     }
+    i = run + 1;
   }
 }
 

@@ -1,17 +1,25 @@
 // iamforge-serve-load: a small signed-request load generator for `iamforge serve` (or any IAM
 // Query API endpoint). N threads, one keep-alive connection each, every request SigV4-signed.
+// HTTP/1.1 over a plain blocking socket (one write per request, Content-Length replies), so that
+// the generator, which shares the machine's cores with the server, spends as little as it can.
 // Mixed workload: 80% reads (GetRole, ListRoles, GetUser, ListAttachedRolePolicies), 20% writes
 // (CreateRole, AttachRolePolicy, DetachRolePolicy, DeleteRole). Prints requests/s and latency
 // percentiles.
 //   iamforge-serve-load --endpoint http://127.0.0.1:PORT --key AKIA.. --secret .. [--threads 8] [--seconds 10]
-#include <httplib.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <strings.h>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -28,6 +36,105 @@ struct Options {
 
 const std::string kTrust = iamforge::serve::uri_encode(
     R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]})");
+
+// One kept-alive HTTP/1.1 connection; post() returns the reply's status, or -1 on a broken
+// connection (after which it reconnects on the next call).
+class Connection {
+ public:
+  Connection(std::string host, int port) : host_(std::move(host)), port_(port) {}
+  ~Connection() { close(); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  int post(const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body) {
+    if (fd_ < 0 && !connect()) return -1;
+    out_.clear();
+    out_ += "POST / HTTP/1.1\r\n";
+    for (const auto& [k, v] : headers) out_ += k + ": " + v + "\r\n";
+    out_ += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+    out_ += body;
+    for (std::size_t done = 0; done < out_.size();) {
+      ssize_t n = ::send(fd_, out_.data() + done, out_.size() - done, MSG_NOSIGNAL);
+      if (n <= 0) return fail();
+      done += static_cast<std::size_t>(n);
+    }
+    // Headers, then Content-Length bytes of body.
+    std::size_t end;
+    while ((end = in_.find("\r\n\r\n")) == std::string::npos)
+      if (!fill()) return fail();
+    int status = in_.size() > 12 ? std::atoi(in_.c_str() + 9) : -1;
+    bool keep_alive = in_.compare(0, 8, "HTTP/1.1") == 0, chunked = false, sized = false;
+    std::size_t length = 0;
+    for (std::size_t p = in_.find("\r\n") + 2; p < end;) {
+      std::size_t eol = std::min(in_.find("\r\n", p), end);
+      std::string_view line(in_.data() + p, eol - p);
+      auto is = [&](std::string_view name) { return line.size() > name.size() && strncasecmp(line.data(), name.data(), name.size()) == 0; };
+      if (is("content-length:")) sized = true, length = std::strtoull(line.data() + 15, nullptr, 10);
+      if (is("transfer-encoding:") && line.find("chunked") != std::string_view::npos) chunked = true;
+      if (is("connection:")) keep_alive = line.find("close") == std::string_view::npos;
+      p = eol + 2;
+    }
+    in_.erase(0, end + 4);
+    if (chunked) {  // size CRLF data CRLF ... 0 CRLF CRLF
+      for (;;) {
+        std::size_t eol;
+        while ((eol = in_.find("\r\n")) == std::string::npos)
+          if (!fill()) return fail();
+        std::size_t n = std::strtoull(in_.c_str(), nullptr, 16);
+        while (in_.size() < eol + 2 + n + 2)
+          if (!fill()) return fail();
+        in_.erase(0, eol + 2 + n + 2);
+        if (n == 0) break;
+      }
+    } else if (sized) {
+      while (in_.size() < length)
+        if (!fill()) return fail();
+      in_.erase(0, length);
+    } else {  // the body runs to the end of the connection
+      while (fill()) in_.clear();
+      keep_alive = false;
+    }
+    if (!keep_alive) close();
+    return status;
+  }
+
+ private:
+  bool connect() {
+    addrinfo hints{}, *res = nullptr;
+    hints.ai_family = AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(host_.c_str(), std::to_string(port_).c_str(), &hints, &res) != 0 || !res) return false;
+    fd_ = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    bool ok = fd_ >= 0 && ::connect(fd_, res->ai_addr, res->ai_addrlen) == 0;
+    freeaddrinfo(res);
+    if (!ok) return fail() == 0;
+    int one = 1;
+    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    timeval tv{30, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    in_.clear();
+    return true;
+  }
+  bool fill() {
+    char buf[16384];
+    ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) return false;
+    in_.append(buf, static_cast<std::size_t>(n));
+    return true;
+  }
+  int fail() {
+    close();
+    return -1;
+  }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  std::string host_;
+  int port_;
+  int fd_ = -1;
+  std::string out_, in_;
+};
 
 }  // namespace
 
@@ -53,7 +160,7 @@ int main(int argc, char** argv) {
   iamforge::aws::Credentials creds{o.key, o.secret, ""};
   const std::string content_type = "application/x-www-form-urlencoded; charset=utf-8";
 
-  auto send = [&](httplib::Client& cli, const std::string& body) -> int {
+  auto send = [&](Connection& cli, const std::string& body) -> int {
     iamforge::aws::HttpRequest r;
     r.method = "POST";
     r.path = "/";
@@ -61,16 +168,12 @@ int main(int argc, char** argv) {
     r.body = body;
     iamforge::aws::SigningParams sp;
     iamforge::aws::sign(r, creds, sp);
-    httplib::Headers h;
-    for (const auto& [k, v] : r.headers)
-      if (k != "Content-Type") h.emplace(k, v);
-    auto res = cli.Post("/", h, r.body, content_type.c_str());
-    return res ? res->status : -1;
+    return cli.post(r.headers, r.body);
   };
 
   // Setup: one policy and one role per thread to attach to.
   {
-    httplib::Client cli(host, port);
+    Connection cli(host, port);
     send(cli, "Action=CreatePolicy&Version=2010-05-08&PolicyName=load-policy&PolicyDocument=" +
                   iamforge::serve::uri_encode(R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]})"));
     for (int t = 0; t < o.threads; ++t)
@@ -85,10 +188,7 @@ int main(int argc, char** argv) {
   auto start = std::chrono::steady_clock::now();
   for (int t = 0; t < o.threads; ++t) {
     workers.emplace_back([&, t] {
-      httplib::Client cli(host, port);
-      cli.set_keep_alive(true);
-      cli.set_tcp_nodelay(true);
-      cli.set_read_timeout(30, 0);
+      Connection cli(host, port);
       std::string mine = "load-" + std::to_string(t);
       long n = 0;
       while (!stop.load(std::memory_order_relaxed)) {

@@ -1,5 +1,5 @@
 #pragma once
-/// `iamforge serve`: the Service behind an HTTP/1.1 server (cpp-httplib), and the bootstrap
+/// `iamforge serve`: the Service behind an HTTP/1.1 server (libmicrohttpd, epoll), and the bootstrap
 /// administrator's access key.
 #include <functional>
 #include <memory>
@@ -14,7 +14,7 @@ namespace iamforge::serve {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 0;  ///< 0: the kernel picks a free port (see Server::port())
-  int threads = 0;  ///< worker threads; 0: max(64, 16 x cores) (one per kept-alive connection)
+  int threads = 0;  ///< event-loop worker threads; 0: max(2, cores)
   ServiceOptions service;
 };
 
@@ -26,7 +26,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  /// Binds the listening socket. False (with `error`) when the address can't be bound.
+  /// Binds the listening socket and starts the workers (requests are served from here on).
+  /// False (with `error`) when the address can't be bound.
   bool bind(std::string* error);
   /// The bound port (after bind()).
   int port() const;
