@@ -4,11 +4,13 @@
 #include "iamforge/backend/local_backend.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cctype>
+#include <charconv>
+#include <condition_variable>
 #include <ctime>
 #include <mutex>
 #include <random>
+#include <shared_mutex>
 
 #include <unistd.h>
 
@@ -291,17 +293,82 @@ struct LocalBackend::Impl {
   Quotas quotas;
   std::function<std::chrono::system_clock::time_point()> clock;
   Db db;
-  std::mutex mu;  // serializes every use of `db`
+  // Exclusive: every use of `db` and of the members above (quotas). Shared: read transactions on
+  // the read connections below, which run concurrently with each other.
+  std::shared_mutex mu;
   std::mt19937_64 rng;
+  std::chrono::milliseconds busy_timeout{10000};
+
+  // Read-only connections (LocalOptions::read_connections), opened on first use; each is used by
+  // one read transaction at a time.
+  std::size_t max_readers = 0;
+  std::mutex readers_mu;
+  std::condition_variable reader_freed;
+  std::vector<std::unique_ptr<Db>> readers;
+  std::vector<Db*> idle_readers;
+
+  Db& acquire_reader() {
+    std::unique_lock lock(readers_mu);
+    reader_freed.wait(lock, [&] { return !idle_readers.empty() || readers.size() < max_readers; });
+    if (!idle_readers.empty()) {
+      Db* d = idle_readers.back();
+      idle_readers.pop_back();
+      return *d;
+    }
+    auto d = std::make_unique<Db>();
+    std::string error;
+    if (!d->open(path, error)) throw SqlError{SQLITE_CANTOPEN, error};
+    sqlite3_busy_timeout(d->handle(), static_cast<int>(busy_timeout.count()));
+    d->exec("PRAGMA query_only = ON");  // a write in a read transaction is a bug: fail loudly
+    readers.push_back(std::move(d));
+    return *readers.back();
+  }
+  void release_reader(Db& d) {
+    {
+      std::lock_guard lock(readers_mu);
+      idle_readers.push_back(&d);
+    }
+    reader_freed.notify_one();
+  }
 
   // Runs `body` in one transaction (BEGIN IMMEDIATE for writes, so concurrent writers queue on
   // SQLite's lock instead of failing on upgrade) and commits only if it succeeded.
   enum class Mode { Read, Write };
   template <class F>
   auto transact(Mode mode, F&& body) -> decltype(body()) {
-    std::lock_guard lock(mu);
+    if (mode == Mode::Read && max_readers > 0) return transact_on_reader(std::forward<F>(body));
+    std::unique_lock lock(mu);
     try {
       db.exec(mode == Mode::Write ? "BEGIN IMMEDIATE" : "BEGIN");
+      auto result = body();
+      db.exec(result.ok() ? "COMMIT" : "ROLLBACK");
+      return result;
+    } catch (const SqlError& e) {
+      db.rollback_quietly();
+      return sql_failure(e);
+    } catch (...) {
+      db.rollback_quietly();
+      throw;
+    }
+  }
+  // A read transaction on a read connection: `db` is redirected to it on this thread.
+  template <class F>
+  auto transact_on_reader(F&& body) -> decltype(body()) {
+    std::shared_lock lock(mu);
+    Db* reader = nullptr;
+    try {
+      reader = &acquire_reader();
+    } catch (const SqlError& e) {
+      return sql_failure(e);
+    }
+    struct Release {
+      Impl& impl;
+      Db& d;
+      ~Release() { impl.release_reader(d); }
+    } release{*this, *reader};
+    Db::Redirect redirect(db, *reader);
+    try {
+      db.exec("BEGIN");
       auto result = body();
       db.exec(result.ok() ? "COMMIT" : "ROLLBACK");
       return result;
@@ -945,6 +1012,8 @@ Result<std::unique_ptr<LocalBackend>> LocalBackend::open(const std::string& path
   impl->partition = options.partition;
   impl->quotas = options.quotas;
   impl->clock = options.clock;
+  impl->busy_timeout = options.busy_timeout;
+  impl->max_readers = static_cast<std::size_t>(std::max(0, options.read_connections));
   std::random_device rd;
   std::seed_seq seed{rd(), rd(), static_cast<unsigned>(::getpid()),
                      static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count())};

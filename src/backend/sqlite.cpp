@@ -3,6 +3,9 @@
 
 namespace iamforge::backend::detail {
 
+thread_local Db* Db::tl_from_ = nullptr;
+thread_local Db* Db::tl_to_ = nullptr;
+
 Db::~Db() {
   for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
   if (db_) sqlite3_close_v2(db_);
@@ -22,9 +25,13 @@ bool Db::open(const std::string& path, std::string& error) {
   return true;
 }
 
-void Db::fail(int rc) const { throw SqlError{rc & 0xFF, db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)}; }
+void Db::fail(int rc) const {
+  if (tl_from_ == this) tl_to_->fail(rc);
+  throw SqlError{rc & 0xFF, db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)};
+}
 
 void Db::exec(const char* sql) {
+  if (tl_from_ == this) return tl_to_->exec(sql);
   char* msg = nullptr;
   int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &msg);
   if (rc != SQLITE_OK) {
@@ -35,10 +42,12 @@ void Db::exec(const char* sql) {
 }
 
 void Db::rollback_quietly() noexcept {
+  if (tl_from_ == this) return tl_to_->rollback_quietly();
   if (db_ && !sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 sqlite3_stmt* Db::statement(const char* sql) {
+  if (tl_from_ == this) return tl_to_->statement(sql);
   auto it = cache_.find(sql);
   if (it != cache_.end()) return it->second;
   sqlite3_stmt* stmt = nullptr;

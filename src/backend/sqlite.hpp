@@ -19,8 +19,30 @@ struct SqlError {
 };
 
 /// One connection. Not thread-safe: LocalBackend serializes calls with its mutex.
+///
+/// A Redirect sends one thread's uses of a Db to another connection of the same file for a while:
+/// LocalBackend runs a read transaction on a read-only connection of its pool that way, and the
+/// code inside the transaction (which names the main connection) needs no change.
 class Db {
  public:
+  class Redirect {
+   public:
+    Redirect(Db& from, Db& to) : prev_from_(tl_from_), prev_to_(tl_to_) {
+      tl_from_ = &from;
+      tl_to_ = &to;
+    }
+    ~Redirect() {
+      tl_from_ = prev_from_;
+      tl_to_ = prev_to_;
+    }
+    Redirect(const Redirect&) = delete;
+    Redirect& operator=(const Redirect&) = delete;
+
+   private:
+    Db* prev_from_;
+    Db* prev_to_;
+  };
+
   Db() = default;
   ~Db();
   Db(const Db&) = delete;
@@ -34,13 +56,19 @@ class Db {
   void rollback_quietly() noexcept;
   /// The cached prepared statement for `sql` (keyed by the literal's address). Throws SqlError.
   sqlite3_stmt* statement(const char* sql);
-  std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
-  int changes() const { return sqlite3_changes(db_); }
-  sqlite3* handle() const { return db_; }
+  std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(active().db_); }
+  int changes() const { return sqlite3_changes(active().db_); }
+  sqlite3* handle() const { return active().db_; }
   /// Throws SqlError for result code `rc` with the connection's message.
   [[noreturn]] void fail(int rc) const;
 
  private:
+  /// This connection, or the one this thread is redirected to.
+  Db& active() { return tl_from_ == this ? *tl_to_ : *this; }
+  const Db& active() const { return tl_from_ == this ? *tl_to_ : *this; }
+  static thread_local Db* tl_from_;
+  static thread_local Db* tl_to_;
+
   sqlite3* db_ = nullptr;
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
 };

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -40,6 +41,8 @@ int run_serve(const ServeOptions& o) {
   }
   backend::LocalOptions lo;
   lo.account_id = o.account;
+  // Each event-loop thread reads on its own connection; writes share the main one.
+  lo.read_connections = o.threads > 0 ? o.threads : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   auto opened = backend::LocalBackend::open((std::filesystem::path(o.data) / "local-iam.db").string(), lo);
   if (!opened.ok()) {
     std::fprintf(stderr, "iamforge serve: error: local IAM: %s\n", backend::to_string(opened.error()).c_str());

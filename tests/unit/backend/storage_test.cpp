@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -394,4 +395,45 @@ TEST_F(Storage, ConcurrentProcessesLoseNoUpdates) {
   for (const auto& v : versions->versions) ids.insert(v.version_id);
   EXPECT_EQ(ids.size(), 1u + kProcesses * kVersions);
   EXPECT_EQ(versions->versions.front().version_id, "v" + std::to_string(1 + kProcesses * kVersions));
+}
+
+// With read connections (what `iamforge serve` uses), reads run on their own connections while
+// writers commit on the main one: every read sees every write committed before it started (a
+// reader never serves a stale snapshot), and concurrent readers and writers lose nothing.
+TEST_F(Storage, ReadConnectionsSeeEveryCommittedWrite) {
+  LocalOptions o = test::test_options();
+  o.read_connections = 3;
+  reopen(o);
+  constexpr int kWriters = 2, kReaders = 3, kRoles = 60;
+  std::atomic<int> errors{0}, stale{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kWriters; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRoles; ++i) {
+        std::string name = "w" + std::to_string(t) + "-" + std::to_string(i);
+        if (!iam().create_role({.role_name = name, .assume_role_policy_document = test::kSagemakerTrust})) ++errors;
+        // Read-your-writes through whichever read connection this call gets.
+        if (!iam().get_role({name})) ++stale;
+      }
+    });
+  for (int t = 0; t < kReaders; ++t)
+    threads.emplace_back([&] {
+      std::size_t last = 0;
+      for (int i = 0; i < 100; ++i) {
+        auto roles = iam().list_roles({.max_items = 1000});
+        if (!roles) {
+          ++errors;
+          continue;
+        }
+        if (roles->roles.size() < last) ++stale;  // counts only grow
+        last = roles->roles.size();
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(stale.load(), 0);
+  EXPECT_EQ(iam().list_roles({.max_items = 1000})->roles.size(), static_cast<std::size_t>(kWriters * kRoles));
+  // Writes still go through the main connection when reads have their own.
+  EXPECT_TRUE(succeeded(iam().delete_role({"w0-0"})));
+  EXPECT_FALSE(iam().get_role({"w0-0"}).ok());
 }

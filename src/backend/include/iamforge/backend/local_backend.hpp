@@ -49,6 +49,10 @@ struct LocalOptions {
   Quotas quotas;
   std::chrono::milliseconds busy_timeout{10000};  ///< wait for another process's write this long
   Durability durability = Durability::Normal;
+  /// Read-only connections for concurrent readers (a server's threads): read calls then run in
+  /// parallel with each other, each on its own connection (SQLite WAL readers don't block);
+  /// 0 (the default): every call runs on the one connection, one at a time.
+  int read_connections = 0;
   /// Source of CreateDate values; system_clock::now when empty (tests pin it).
   std::function<std::chrono::system_clock::time_point()> clock;
 };
@@ -56,6 +60,7 @@ struct LocalOptions {
 /// The embedded local IAM. One database file holds one account; every mutating call is one
 /// transaction. Safe to use from several threads (calls are serialized on one connection) and from
 /// several processes (SQLite locking, WAL, a busy timeout).
+/// With LocalOptions::read_connections, read calls run concurrently with each other.
 class LocalBackend final : public Backend {
  public:
   /// Opens `path`, creating the file and its schema when missing or empty. Fails (never crashes) on
