@@ -339,9 +339,10 @@ struct LocalBackend::Impl {
     if (mode == Mode::Read && max_readers > 0) return transact_on_reader(std::forward<F>(body));
     std::unique_lock lock(mu);
     try {
-      db.exec(mode == Mode::Write ? "BEGIN IMMEDIATE" : "BEGIN");
+      // Cached statements: sqlite3_exec would parse these again on every call.
+      Query(db, mode == Mode::Write ? "BEGIN IMMEDIATE" : "BEGIN").run();
       auto result = body();
-      db.exec(result.ok() ? "COMMIT" : "ROLLBACK");
+      Query(db, result.ok() ? "COMMIT" : "ROLLBACK").run();
       return result;
     } catch (const SqlError& e) {
       db.rollback_quietly();
@@ -368,9 +369,9 @@ struct LocalBackend::Impl {
     } release{*this, *reader};
     Db::Redirect redirect(db, *reader);
     try {
-      db.exec("BEGIN");
+      Query(db, "BEGIN").run();
       auto result = body();
-      db.exec(result.ok() ? "COMMIT" : "ROLLBACK");
+      Query(db, result.ok() ? "COMMIT" : "ROLLBACK").run();
       return result;
     } catch (const SqlError& e) {
       db.rollback_quietly();
