@@ -338,19 +338,7 @@ struct LocalBackend::Impl {
   auto transact(Mode mode, F&& body) -> decltype(body()) {
     if (mode == Mode::Read && max_readers > 0) return transact_on_reader(std::forward<F>(body));
     std::unique_lock lock(mu);
-    try {
-      // Cached statements: sqlite3_exec would parse these again on every call.
-      Query(db, mode == Mode::Write ? "BEGIN IMMEDIATE" : "BEGIN").run();
-      auto result = body();
-      Query(db, result.ok() ? "COMMIT" : "ROLLBACK").run();
-      return result;
-    } catch (const SqlError& e) {
-      db.rollback_quietly();
-      return sql_failure(e);
-    } catch (...) {
-      db.rollback_quietly();
-      throw;
-    }
+    return in_transaction(mode == Mode::Write ? "BEGIN IMMEDIATE" : "BEGIN", std::forward<F>(body));
   }
   // A read transaction on a read connection: `db` is redirected to it on this thread.
   template <class F>
@@ -368,8 +356,13 @@ struct LocalBackend::Impl {
       ~Release() { impl.release_reader(d); }
     } release{*this, *reader};
     Db::Redirect redirect(db, *reader);
+    return in_transaction("BEGIN", std::forward<F>(body));
+  }
+  template <class F>
+  auto in_transaction(const char* begin, F&& body) -> decltype(body()) {
     try {
-      Query(db, "BEGIN").run();
+      // Cached statements: sqlite3_exec would parse these again on every call.
+      Query(db, begin).run();
       auto result = body();
       Query(db, result.ok() ? "COMMIT" : "ROLLBACK").run();
       return result;
