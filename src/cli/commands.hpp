@@ -88,6 +88,7 @@ struct ServeOptions {
   std::string admin_key_file;
   bool no_enforce = false;
   int threads = 0;  ///< event-loop threads (0: max(2, cores))
+  bool simulate_per_resource = false;  ///< Simulate APIs: the older one-result-per-resource model
 };
 int run_serve(const ServeOptions& o);
 

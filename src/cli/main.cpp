@@ -116,6 +116,8 @@ int run(int argc, char** argv, const EmbeddedStack* program) {
     serve->add_option("--account", svo.account, "account id of a new local IAM (default 123456789012)");
     serve->add_option("--admin-key-file", svo.admin_key_file, "administrator key JSON: read, or written (0600) when missing");
     serve->add_flag("--no-enforce", svo.no_enforce, "authenticate but do not authorize (moto's behaviour)");
+    serve->add_flag("--simulate-per-resource", svo.simulate_per_resource,
+                    "Simulate APIs: one EvaluationResult per (action, resource), AWS's older model");
     serve->add_option("--threads", svo.threads, "event-loop worker threads (default: max(2, cores))")->check(CLI::Range(1, 256));
 
     auto* cat = app.add_subcommand("catalog", "Show the embedded AWS action catalog's source and size");

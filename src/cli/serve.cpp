@@ -77,6 +77,7 @@ int run_serve(const ServeOptions& o) {
   so.port = port;
   so.service.enforce = !o.no_enforce;
   so.threads = o.threads;
+  so.service.simulate_result_per_resource = o.simulate_per_resource;
   serve::Server server(*be, so);
   if (!server.bind(&error)) {
     std::fprintf(stderr, "iamforge serve: error: %s\n", error.c_str());

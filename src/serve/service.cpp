@@ -18,6 +18,7 @@
 
 #include "iamforge/aws/sigv4.hpp"
 #include "iamforge/base/diagnostic.hpp"
+#include "iamforge/catalog/catalog.hpp"
 #include "iamforge/json/json.hpp"
 #include "iamforge/policy/evaluator.hpp"
 #include "iamforge/policy/validator.hpp"
@@ -1012,7 +1013,20 @@ struct Service::Impl {
         return fail(ApiError(ErrorCode::InvalidInput, "Invalid Marker."));
       }
     }
-    std::size_t total = in.actions.size() * in.resources.size();
+    // AWS's current model: one EvaluationResult per action (ResourceSpecificResults per resource);
+    // the older one (a compatibility option): one per (action, resource).
+    const bool per_resource = options.simulate_result_per_resource;
+    std::size_t total = per_resource ? in.actions.size() * in.resources.size() : in.actions.size();
+    auto decide = [&](const std::string& act, const std::string& res) {
+      policy::Request req;
+      req.principal = principal_arn;
+      req.action = act;
+      req.resource = res;
+      req.resource_account = in.resource_owner;
+      for (const auto& [key, values, multi] : in.context) req.context.set(key, values, multi);
+      return policy::evaluate(set, req, policy::Explain::Yes);
+    };
+    const bool has_boundary = !set.boundaries.empty();
     return reply_with(action, rid, [&](Xml& x) {
       std::size_t end = std::min(total, start + static_cast<std::size_t>(max_items));
       if (start >= end) {
@@ -1020,16 +1034,28 @@ struct Service::Impl {
       } else {
         x.open("EvaluationResults");
         for (std::size_t k = start; k < end; ++k) {
-          const std::string& act = in.actions[k / in.resources.size()];
-          const std::string& res = in.resources[k % in.resources.size()];
-          policy::Request req;
-          req.principal = principal_arn;
-          req.action = act;
-          req.resource = res;
-          req.resource_account = in.resource_owner;
-          for (const auto& [key, values, multi] : in.context) req.context.set(key, values, multi);
-          policy::Verdict v = policy::evaluate(set, req, policy::Explain::Yes);
-          write_evaluation(x, b, act, res, v, !set.boundaries.empty());
+          if (per_resource) {
+            const std::string& act = in.actions[k / in.resources.size()];
+            const std::string& res = in.resources[k % in.resources.size()];
+            x.open("member").leaf("EvalActionName", act).leaf("EvalResourceName", res);
+            write_verdict(x, b, "EvalDecision", decide(act, res), has_boundary);
+            x.close("member");
+            continue;
+          }
+          const std::string& act = in.actions[k];
+          std::vector<policy::Verdict> verdicts;
+          verdicts.reserve(in.resources.size());
+          for (const auto& res : in.resources) verdicts.push_back(decide(act, res));
+          x.open("member").leaf("EvalActionName", act).leaf("EvalResourceName", resource_template(act, in.resources));
+          write_verdict(x, b, "EvalDecision", aggregate(verdicts), has_boundary);
+          x.open("ResourceSpecificResults");
+          for (std::size_t r = 0; r < verdicts.size(); ++r) {
+            x.open("member").leaf("EvalResourceName", in.resources[r]);
+            write_verdict(x, b, "EvalResourceDecision", verdicts[r], has_boundary);
+            x.close("member");
+          }
+          x.close("ResourceSpecificResults");
+          x.close("member");
         }
         x.close("EvaluationResults");
       }
@@ -1038,12 +1064,56 @@ struct Service::Impl {
     });
   }
 
-  static void write_evaluation(Xml& x, const PolicyBundle& b, const std::string& action, const std::string& resource,
-                               const policy::Verdict& v, bool has_boundary) {
+  // The top-level EvalResourceName of an action's result: `*` when no ResourceArns were given, else
+  // the ARN template of the action's resource type that the given resources match (AWS: "an ARN
+  // template ... or *", reference §4.6; which type AWS picks when several match is UNCONFIRMED:
+  // here the first, in the service authorization reference's order).
+  static std::string resource_template(const std::string& act, const std::vector<std::string>& resources) {
+    if (resources.size() == 1 && resources[0] == "*") return "*";
+    const auto& cat = catalog::Catalog::builtin();
+    const catalog::Action* a = cat.find_action(act);
+    if (!a) return "*";
+    for (const auto& ar : a->resources) {
+      const auto& rt = cat.resource_types()[ar.resource_type];
+      bool all = true;
+      for (const auto& res : resources) all = all && policy::pattern_meets_template(res, rt.arn_pattern);
+      if (all) return rt.arn_pattern;
+    }
+    return "*";
+  }
+
+  // The most restrictive decision across resources, with what explains it: the deciding statements
+  // of the resources that have that decision, and every missing context key (each list once).
+  static policy::Verdict aggregate(const std::vector<policy::Verdict>& verdicts) {
+    policy::Verdict out;
+    out.decision = policy::Decision::Allowed;
+    for (const auto& v : verdicts)
+      if (v.decision == policy::Decision::ExplicitlyDenied ||
+          (v.decision == policy::Decision::ImplicitlyDenied && out.decision == policy::Decision::Allowed))
+        out.decision = v.decision;
+    out.boundary = policy::TypeResult::Allowed;
+    for (const auto& v : verdicts) {
+      if (v.boundary != policy::TypeResult::Allowed) out.boundary = v.boundary;
+      for (const auto& k : v.missing_context_keys)
+        if (std::find(out.missing_context_keys.begin(), out.missing_context_keys.end(), k) == out.missing_context_keys.end())
+          out.missing_context_keys.push_back(k);
+      if (v.decision != out.decision) continue;
+      for (const auto& ref : v.deciding)
+        if (std::find_if(out.deciding.begin(), out.deciding.end(), [&](const auto& o) {
+              return o.policy == ref.policy && o.index == ref.index;
+            }) == out.deciding.end())
+          out.deciding.push_back(ref);
+    }
+    return out;
+  }
+
+  // The decision and its explanation, inside an EvaluationResult or a ResourceSpecificResult.
+  static void write_verdict(Xml& x, const PolicyBundle& b, std::string_view decision_element, const policy::Verdict& v,
+                            bool has_boundary) {
     std::string_view decision = v.decision == policy::Decision::Allowed            ? "allowed"
                                 : v.decision == policy::Decision::ExplicitlyDenied ? "explicitDeny"
                                                                                    : "implicitDeny";
-    x.open("member").leaf("EvalActionName", action).leaf("EvalResourceName", resource).leaf("EvalDecision", decision);
+    x.leaf(decision_element, decision);
     bool any = false;
     for (const auto& ref : v.deciding) {
       const LoadedPolicy* lp = b.by_name(ref.policy);
@@ -1081,7 +1151,6 @@ struct Service::Impl {
       x.open("PermissionsBoundaryDecisionDetail")
           .leaf("AllowedByPermissionsBoundary", v.boundary == policy::TypeResult::Allowed)
           .close("PermissionsBoundaryDecisionDetail");
-    x.close("member");
   }
 
   HttpReply reply_with(std::string_view action, const std::string& rid, const std::function<void(Xml&)>& body) {

@@ -196,7 +196,11 @@ custom = iam.simulate_custom_policy(
     ActionNames=["s3:GetObject", "s3:DeleteObject"], ResourceArns=["arn:aws:s3:::b/k"])["EvaluationResults"]
 by = {x["EvalActionName"]: x for x in custom}
 check(by["s3:GetObject"]["EvalDecision"] == "implicitDeny" and by["s3:GetObject"]["MissingContextValues"] == ["aws:RequestedRegion"], by)
-check(by["s3:DeleteObject"]["EvalDecision"] == "explicitDeny" and by["s3:DeleteObject"]["EvalResourceName"] == "arn:aws:s3:::b/k", by)
+check(by["s3:DeleteObject"]["EvalDecision"] == "explicitDeny", by)
+# One result per action (AWS's current model): the resource's own decision in ResourceSpecificResults.
+rsr = by["s3:DeleteObject"]["ResourceSpecificResults"]
+check(len(rsr) == 1 and rsr[0]["EvalResourceName"] == "arn:aws:s3:::b/k" and rsr[0]["EvalResourceDecision"] == "explicitDeny", by)
+check(by["s3:DeleteObject"]["EvalResourceName"] == "arn:${Partition}:s3:::${BucketName}/${ObjectName}", by)
 ctx = iam.simulate_custom_policy(PolicyInputList=[json.dumps(doc("s3:GetObject"))], ActionNames=["s3:GetObject"],
     ContextEntries=[{"ContextKeyName": "aws:RequestedRegion", "ContextKeyValues": ["eu-west-1"], "ContextKeyType": "string"}])
 check(ctx["EvaluationResults"][0]["EvalDecision"] == "allowed", ctx)

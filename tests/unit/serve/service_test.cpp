@@ -31,6 +31,7 @@ class ServiceTest : public ::testing::Test {
     admin_ = {admin->access_key_id, admin->secret_access_key, ""};
     service_ = std::make_unique<Service>(*be_);
   }
+  void reopen_service(ServiceOptions options) { service_ = std::make_unique<Service>(*be_, std::move(options)); }
   void TearDown() override {
     service_.reset();
     be_.reset();
@@ -205,8 +206,15 @@ TEST_F(ServiceTest, SimulateCustomPolicy) {
                "&ActionNames.member.1=s3%3AGetObject&ActionNames.member.2=s3%3ADeleteObject&ActionNames.member.3=s3%3APutObject"
                "&ResourceArns.member.1=arn%3Aaws%3As3%3A%3A%3Ab%2Fk");
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_NE(r.body.find("<EvalActionName>s3:GetObject</EvalActionName><EvalResourceName>arn:aws:s3:::b/k</EvalResourceName>"
+  // One result per action; its EvalResourceName is the ARN template of the resource type the
+  // resources are of; the resource itself is in ResourceSpecificResults (reference §4.6).
+  EXPECT_NE(r.body.find("<EvalActionName>s3:GetObject</EvalActionName>"
+                        "<EvalResourceName>arn:${Partition}:s3:::${BucketName}/${ObjectName}</EvalResourceName>"
                         "<EvalDecision>implicitDeny</EvalDecision>"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("<ResourceSpecificResults><member><EvalResourceName>arn:aws:s3:::b/k</EvalResourceName>"
+                        "<EvalResourceDecision>implicitDeny</EvalResourceDecision>"),
             std::string::npos)
       << r.body;
   EXPECT_NE(r.body.find("<MissingContextValues><member>aws:PrincipalTag/team</member></MissingContextValues>"),
@@ -219,6 +227,61 @@ TEST_F(ServiceTest, SimulateCustomPolicy) {
                       "&ActionNames.member.1=s3%3AGetObject&ContextEntries.member.1.ContextKeyName=aws%3APrincipalTag%2Fteam"
                       "&ContextEntries.member.1.ContextKeyValues.member.1=ml&ContextEntries.member.1.ContextKeyType=string");
   EXPECT_NE(with_ctx.body.find("<EvalDecision>allowed</EvalDecision>"), std::string::npos) << with_ctx.body;
+}
+
+// AWS's current model (EvaluationResult, reference §4.6): one EvaluationResult per action whatever
+// the number of ResourceArns; its decision is the most restrictive across them (explicitDeny over
+// implicitDeny over allowed), and each resource's own decision is in ResourceSpecificResults.
+TEST_F(ServiceTest, SimulateGivesOneResultPerActionWithTheMostRestrictiveDecision) {
+  std::string policy = uri_encode(
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::open/*"},)"
+      R"({"Sid":"NoSecrets","Effect":"Deny","Action":"s3:GetObject","Resource":"arn:aws:s3:::secret/*"}]})");
+  std::string base = "Action=SimulateCustomPolicy&PolicyInputList.member.1=" + policy + "&ActionNames.member.1=s3%3AGetObject";
+  auto r = iam(base + "&ResourceArns.member.1=arn%3Aaws%3As3%3A%3A%3Aopen%2Fa&ResourceArns.member.2=arn%3Aaws%3As3%3A%3A%3Aother%2Fb"
+                      "&ResourceArns.member.3=arn%3Aaws%3As3%3A%3A%3Asecret%2Fc");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto count = [&](std::string_view needle) {
+    std::size_t n = 0;
+    for (auto at = r.body.find(needle); at != std::string::npos; at = r.body.find(needle, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("<EvalActionName>"), 1u) << r.body;
+  EXPECT_NE(r.body.find("<EvalDecision>explicitDeny</EvalDecision><MatchedStatements><member><SourcePolicyId>PolicyInputList.1"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("<member><EvalResourceName>arn:aws:s3:::open/a</EvalResourceName><EvalResourceDecision>allowed<"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("<member><EvalResourceName>arn:aws:s3:::other/b</EvalResourceName><EvalResourceDecision>implicitDeny<"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("<member><EvalResourceName>arn:aws:s3:::secret/c</EvalResourceName><EvalResourceDecision>explicitDeny<"),
+            std::string::npos)
+      << r.body;
+  // Without the denied resource: implicitDeny; with only the open one: allowed.
+  auto two = iam(base + "&ResourceArns.member.1=arn%3Aaws%3As3%3A%3A%3Aopen%2Fa&ResourceArns.member.2=arn%3Aaws%3As3%3A%3A%3Aother%2Fb");
+  EXPECT_NE(two.body.find("</EvalResourceName><EvalDecision>implicitDeny</EvalDecision>"), std::string::npos) << two.body;
+  auto one = iam(base + "&ResourceArns.member.1=arn%3Aaws%3As3%3A%3A%3Aopen%2Fa");
+  EXPECT_NE(one.body.find("</EvalResourceName><EvalDecision>allowed</EvalDecision>"), std::string::npos) << one.body;
+}
+
+// The older model, kept behind ServiceOptions::simulate_result_per_resource: one result per
+// (action, resource) pair with the concrete ARN and no ResourceSpecificResults.
+TEST_F(ServiceTest, SimulateOlderModelGivesOneResultPerActionAndResource) {
+  ServiceOptions o;
+  o.simulate_result_per_resource = true;
+  reopen_service(o);
+  std::string policy = uri_encode(R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::open/*"}]})");
+  auto r = iam("Action=SimulateCustomPolicy&PolicyInputList.member.1=" + policy + "&ActionNames.member.1=s3%3AGetObject"
+               "&ResourceArns.member.1=arn%3Aaws%3As3%3A%3A%3Aopen%2Fa&ResourceArns.member.2=arn%3Aaws%3As3%3A%3A%3Aother%2Fb");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("<EvalResourceName>arn:aws:s3:::open/a</EvalResourceName><EvalDecision>allowed</EvalDecision>"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("<EvalResourceName>arn:aws:s3:::other/b</EvalResourceName><EvalDecision>implicitDeny</EvalDecision>"),
+            std::string::npos)
+      << r.body;
+  EXPECT_EQ(r.body.find("ResourceSpecificResults"), std::string::npos) << r.body;
 }
 
 TEST_F(ServiceTest, SimulatePrincipalPolicyUsesGroupsAndAttachedPolicies) {

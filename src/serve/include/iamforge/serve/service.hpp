@@ -36,7 +36,11 @@ struct ServiceOptions {
   std::chrono::seconds max_skew{15 * 60};
   /// Clock for signatures and sessions; system_clock::now when empty (tests pin it).
   std::function<std::chrono::system_clock::time_point()> clock;
-  std::size_t max_body = 1 << 20;  ///< larger bodies: an AWS-style error, never read further
+  std::size_t max_body = 1 << 20;  ///< larger bodies: an AWS-style 413 (declared ones read and dropped up to 64 MiB)
+  /// Simulate APIs: false (AWS's current model) gives one EvaluationResult per action with the
+  /// most restrictive decision across the resources and each resource's own decision in
+  /// ResourceSpecificResults; true gives the older model, one result per (action, resource).
+  bool simulate_result_per_resource = false;
 };
 
 /// The bootstrap administrator (reference: issue 4).
