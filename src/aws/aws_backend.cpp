@@ -15,6 +15,8 @@
 #include <thread>
 #include <type_traits>
 
+#include "iamforge/backend/query_params.hpp"
+
 namespace iamforge::aws {
 
 using namespace iamforge::backend;  // NOLINT(google-build-using-namespace)
@@ -55,244 +57,36 @@ void put_list(QueryParams& p, const std::string& name, const std::vector<std::st
   }
   for (std::size_t i = 0; i < items.size(); ++i) put(p, name + ".member." + std::to_string(i + 1), items[i]);
 }
-template <class R>
-void put_page(QueryParams& p, const R& r) {
-  put_if(p, "Marker", r.marker);
-  put_if(p, "MaxItems", r.max_items);
-}
+// The parameters of each request type come from backend/query_params.hpp, the list serve's
+// decoders use too.
+struct Encoder {
+  QueryParams& p;
+  void required(std::string_view name, const std::string& v) { put(p, std::string(name), v); }
+  void optional(std::string_view name, const std::string& v) { put_if(p, std::string(name), v); }
+  void optional(std::string_view name, const std::optional<std::string>& v) { put_if(p, std::string(name), v); }
+  void optional(std::string_view name, const std::optional<int>& v) { put_if(p, std::string(name), v); }
+  void optional(std::string_view name, const bool& v) {
+    if (v) put(p, std::string(name), "true");
+  }
+  void strings(std::string_view name, const std::vector<std::string>& v, bool required) {
+    if (!v.empty() || required) put_list(p, std::string(name), v);
+  }
+  void tags(std::string_view, const std::vector<Tag>& v, bool required) { put_tags(p, v, required); }
+  template <class F>
+  void choice(std::string_view name, const F& v, Choices<F> values) {
+    if constexpr (std::is_same_v<F, std::optional<typename ChoiceOf<F>::type>>) {
+      if (v) choice(name, *v, values);
+    } else {
+      for (const auto& [text, value] : values)
+        if (value == v) put(p, std::string(name), std::string(text));
+    }
+  }
+};
 
-// One encode() per request type: an operation added to operations.def with a new request type
-// does not compile until it has one.
-void encode(const CreateRoleRequest& r, QueryParams& p) {
-  put(p, "RoleName", r.role_name);
-  put(p, "AssumeRolePolicyDocument", r.assume_role_policy_document);
-  put_if(p, "Path", r.path);
-  put_if(p, "Description", r.description);
-  put_if(p, "MaxSessionDuration", r.max_session_duration);
-  put_if(p, "PermissionsBoundary", r.permissions_boundary);
-  put_tags(p, r.tags, false);
-}
-void encode(const GetRoleRequest& r, QueryParams& p) { put(p, "RoleName", r.role_name); }
-void encode(const UpdateRoleRequest& r, QueryParams& p) {
-  put(p, "RoleName", r.role_name);
-  put_if(p, "Description", r.description);
-  put_if(p, "MaxSessionDuration", r.max_session_duration);
-}
-void encode(const UpdateRoleDescriptionRequest& r, QueryParams& p) {
-  put(p, "RoleName", r.role_name);
-  put(p, "Description", r.description);
-}
-void encode(const UpdateAssumeRolePolicyRequest& r, QueryParams& p) {
-  put(p, "RoleName", r.role_name);
-  put(p, "PolicyDocument", r.policy_document);
-}
-void encode(const DeleteRoleRequest& r, QueryParams& p) { put(p, "RoleName", r.role_name); }
-void encode(const ListRolesRequest& r, QueryParams& p) {
-  put_if(p, "PathPrefix", r.path_prefix);
-  put_page(p, r);
-}
-void encode(const PutRolePermissionsBoundaryRequest& r, QueryParams& p) {
-  put(p, "RoleName", r.role_name);
-  put(p, "PermissionsBoundary", r.permissions_boundary);
-}
-void encode(const DeleteRolePermissionsBoundaryRequest& r, QueryParams& p) { put(p, "RoleName", r.role_name); }
-void encode(const TagRoleRequest& r, QueryParams& p) {
-  put(p, "RoleName", r.role_name);
-  put_tags(p, r.tags, true);
-}
-void encode(const UntagRoleRequest& r, QueryParams& p) {
-  put(p, "RoleName", r.role_name);
-  put_list(p, "TagKeys", r.tag_keys);
-}
-void encode(const CreatePolicyRequest& r, QueryParams& p) {
-  put(p, "PolicyName", r.policy_name);
-  put(p, "PolicyDocument", r.policy_document);
-  put_if(p, "Path", r.path);
-  put_if(p, "Description", r.description);
-  put_tags(p, r.tags, false);
-}
-void encode(const GetPolicyRequest& r, QueryParams& p) { put(p, "PolicyArn", r.policy_arn); }
-void encode(const DeletePolicyRequest& r, QueryParams& p) { put(p, "PolicyArn", r.policy_arn); }
-void encode(const ListPoliciesRequest& r, QueryParams& p) {
-  put(p, "Scope", r.scope == PolicyScopeType::AWS ? "AWS" : r.scope == PolicyScopeType::Local ? "Local" : "All");
-  if (r.only_attached) put(p, "OnlyAttached", "true");
-  put_if(p, "PathPrefix", r.path_prefix);
-  if (r.policy_usage_filter)
-    put(p, "PolicyUsageFilter",
-        *r.policy_usage_filter == PolicyUsageType::PermissionsBoundary ? "PermissionsBoundary" : "PermissionsPolicy");
-  put_page(p, r);
-}
-void encode(const TagPolicyRequest& r, QueryParams& p) {
-  put(p, "PolicyArn", r.policy_arn);
-  put_tags(p, r.tags, true);
-}
-void encode(const UntagPolicyRequest& r, QueryParams& p) {
-  put(p, "PolicyArn", r.policy_arn);
-  put_list(p, "TagKeys", r.tag_keys);
-}
-void encode(const CreatePolicyVersionRequest& r, QueryParams& p) {
-  put(p, "PolicyArn", r.policy_arn);
-  put(p, "PolicyDocument", r.policy_document);
-  if (r.set_as_default) put(p, "SetAsDefault", "true");
-}
-void encode(const GetPolicyVersionRequest& r, QueryParams& p) {
-  put(p, "PolicyArn", r.policy_arn);
-  put(p, "VersionId", r.version_id);
-}
-void encode(const DeletePolicyVersionRequest& r, QueryParams& p) {
-  put(p, "PolicyArn", r.policy_arn);
-  put(p, "VersionId", r.version_id);
-}
-void encode(const ListPolicyVersionsRequest& r, QueryParams& p) {
-  put(p, "PolicyArn", r.policy_arn);
-  put_page(p, r);
-}
-void encode(const SetDefaultPolicyVersionRequest& r, QueryParams& p) {
-  put(p, "PolicyArn", r.policy_arn);
-  put(p, "VersionId", r.version_id);
-}
-#define IAMFORGE_ATTACH(Kind, member, Name)                          \
-  void encode(const Attach##Kind##PolicyRequest& r, QueryParams& p) { \
-    put(p, Name, r.member);                                           \
-    put(p, "PolicyArn", r.policy_arn);                                \
-  }                                                                   \
-  void encode(const Detach##Kind##PolicyRequest& r, QueryParams& p) { \
-    put(p, Name, r.member);                                           \
-    put(p, "PolicyArn", r.policy_arn);                                \
-  }                                                                   \
-  void encode(const ListAttached##Kind##PoliciesRequest& r, QueryParams& p) { \
-    put(p, Name, r.member);                                           \
-    put_if(p, "PathPrefix", r.path_prefix);                           \
-    put_page(p, r);                                                   \
-  }
-IAMFORGE_ATTACH(Role, role_name, "RoleName")
-IAMFORGE_ATTACH(User, user_name, "UserName")
-IAMFORGE_ATTACH(Group, group_name, "GroupName")
-#undef IAMFORGE_ATTACH
-#define IAMFORGE_INLINE(Kind, member, Name)                          \
-  void encode(const Put##Kind##PolicyRequest& r, QueryParams& p) {    \
-    put(p, Name, r.member);                                           \
-    put(p, "PolicyName", r.policy_name);                              \
-    put(p, "PolicyDocument", r.policy_document);                      \
-  }                                                                   \
-  void encode(const Get##Kind##PolicyRequest& r, QueryParams& p) {    \
-    put(p, Name, r.member);                                           \
-    put(p, "PolicyName", r.policy_name);                              \
-  }                                                                   \
-  void encode(const Delete##Kind##PolicyRequest& r, QueryParams& p) { \
-    put(p, Name, r.member);                                           \
-    put(p, "PolicyName", r.policy_name);                              \
-  }                                                                   \
-  void encode(const List##Kind##PoliciesRequest& r, QueryParams& p) { \
-    put(p, Name, r.member);                                           \
-    put_page(p, r);                                                   \
-  }
-IAMFORGE_INLINE(Role, role_name, "RoleName")
-IAMFORGE_INLINE(User, user_name, "UserName")
-IAMFORGE_INLINE(Group, group_name, "GroupName")
-#undef IAMFORGE_INLINE
-void encode(const CreateUserRequest& r, QueryParams& p) {
-  put(p, "UserName", r.user_name);
-  put_if(p, "Path", r.path);
-  put_if(p, "PermissionsBoundary", r.permissions_boundary);
-  put_tags(p, r.tags, false);
-}
-void encode(const GetUserRequest& r, QueryParams& p) { put_if(p, "UserName", r.user_name); }
-void encode(const UpdateUserRequest& r, QueryParams& p) {
-  put(p, "UserName", r.user_name);
-  put_if(p, "NewPath", r.new_path);
-  put_if(p, "NewUserName", r.new_user_name);
-}
-void encode(const CreateAccessKeyRequest& r, QueryParams& p) { put_if(p, "UserName", r.user_name); }
-void encode(const DeleteAccessKeyRequest& r, QueryParams& p) {
-  put_if(p, "UserName", r.user_name);
-  put(p, "AccessKeyId", r.access_key_id);
-}
-void encode(const UpdateAccessKeyRequest& r, QueryParams& p) {
-  put_if(p, "UserName", r.user_name);
-  put(p, "AccessKeyId", r.access_key_id);
-  put(p, "Status", r.status);
-}
-void encode(const ListAccessKeysRequest& r, QueryParams& p) {
-  put_if(p, "UserName", r.user_name);
-  put_page(p, r);
-}
-void encode(const UpdateGroupRequest& r, QueryParams& p) {
-  put(p, "GroupName", r.group_name);
-  put_if(p, "NewPath", r.new_path);
-  put_if(p, "NewGroupName", r.new_group_name);
-}
-void encode(const TagInstanceProfileRequest& r, QueryParams& p) {
-  put(p, "InstanceProfileName", r.instance_profile_name);
-  put_tags(p, r.tags, true);
-}
-void encode(const UntagInstanceProfileRequest& r, QueryParams& p) {
-  put(p, "InstanceProfileName", r.instance_profile_name);
-  put_list(p, "TagKeys", r.tag_keys);
-}
-void encode(const DeleteUserRequest& r, QueryParams& p) { put(p, "UserName", r.user_name); }
-void encode(const ListUsersRequest& r, QueryParams& p) {
-  put_if(p, "PathPrefix", r.path_prefix);
-  put_page(p, r);
-}
-void encode(const TagUserRequest& r, QueryParams& p) {
-  put(p, "UserName", r.user_name);
-  put_tags(p, r.tags, true);
-}
-void encode(const UntagUserRequest& r, QueryParams& p) {
-  put(p, "UserName", r.user_name);
-  put_list(p, "TagKeys", r.tag_keys);
-}
-void encode(const PutUserPermissionsBoundaryRequest& r, QueryParams& p) {
-  put(p, "UserName", r.user_name);
-  put(p, "PermissionsBoundary", r.permissions_boundary);
-}
-void encode(const DeleteUserPermissionsBoundaryRequest& r, QueryParams& p) { put(p, "UserName", r.user_name); }
-void encode(const CreateGroupRequest& r, QueryParams& p) {
-  put(p, "GroupName", r.group_name);
-  put_if(p, "Path", r.path);
-}
-void encode(const GetGroupRequest& r, QueryParams& p) {
-  put(p, "GroupName", r.group_name);
-  put_page(p, r);
-}
-void encode(const DeleteGroupRequest& r, QueryParams& p) { put(p, "GroupName", r.group_name); }
-void encode(const ListGroupsRequest& r, QueryParams& p) {
-  put_if(p, "PathPrefix", r.path_prefix);
-  put_page(p, r);
-}
-void encode(const AddUserToGroupRequest& r, QueryParams& p) {
-  put(p, "GroupName", r.group_name);
-  put(p, "UserName", r.user_name);
-}
-void encode(const RemoveUserFromGroupRequest& r, QueryParams& p) {
-  put(p, "GroupName", r.group_name);
-  put(p, "UserName", r.user_name);
-}
-void encode(const ListGroupsForUserRequest& r, QueryParams& p) {
-  put(p, "UserName", r.user_name);
-  put_page(p, r);
-}
-void encode(const CreateInstanceProfileRequest& r, QueryParams& p) {
-  put(p, "InstanceProfileName", r.instance_profile_name);
-  put_if(p, "Path", r.path);
-  put_tags(p, r.tags, false);
-}
-void encode(const GetInstanceProfileRequest& r, QueryParams& p) { put(p, "InstanceProfileName", r.instance_profile_name); }
-void encode(const DeleteInstanceProfileRequest& r, QueryParams& p) {
-  put(p, "InstanceProfileName", r.instance_profile_name);
-}
-void encode(const AddRoleToInstanceProfileRequest& r, QueryParams& p) {
-  put(p, "InstanceProfileName", r.instance_profile_name);
-  put(p, "RoleName", r.role_name);
-}
-void encode(const RemoveRoleFromInstanceProfileRequest& r, QueryParams& p) {
-  put(p, "InstanceProfileName", r.instance_profile_name);
-  put(p, "RoleName", r.role_name);
-}
-void encode(const ListInstanceProfilesForRoleRequest& r, QueryParams& p) {
-  put(p, "RoleName", r.role_name);
-  put_page(p, r);
+template <class R>
+void encode(const R& r, QueryParams& p) {
+  Encoder e{p};
+  query_params(e, r);
 }
 
 // ---- reply decoding ---------------------------------------------------------------------------

@@ -284,6 +284,20 @@ TEST_F(ServiceTest, SimulateOlderModelGivesOneResultPerActionAndResource) {
   EXPECT_EQ(r.body.find("ResourceSpecificResults"), std::string::npos) << r.body;
 }
 
+// ListPolicies' PathPrefix (the decoder once ignored it while the client sent it: both now read
+// backend/query_params.hpp).
+TEST_F(ServiceTest, ListPoliciesHonoursPathPrefix) {
+  ASSERT_EQ(iam("Action=CreatePolicy&PolicyName=a&Path=%2Fteam-a%2F&PolicyDocument=" + kReadRoles).status, 200);
+  ASSERT_EQ(iam("Action=CreatePolicy&PolicyName=b&Path=%2Fteam-b%2F&PolicyDocument=" + kReadRoles).status, 200);
+  auto r = iam("Action=ListPolicies&Scope=Local&PathPrefix=%2Fteam-a%2F");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("<PolicyName>a</PolicyName>"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("<PolicyName>b</PolicyName>"), std::string::npos) << r.body;
+  auto bad = iam("Action=ListPolicies&Scope=Everything");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("Member must satisfy enum value set: [All, AWS, Local]"), std::string::npos) << bad.body;
+}
+
 TEST_F(ServiceTest, SimulatePrincipalPolicyUsesGroupsAndAttachedPolicies) {
   ASSERT_EQ(iam("Action=CreateUser&UserName=carol").status, 200);
   { auto g = iam("Action=CreateGroup&GroupName=devs"); ASSERT_EQ(g.status, 200) << g.body; }

@@ -1,10 +1,12 @@
 #pragma once
 /// The IAM Query API codec: form parameters -> the backend's request structs, and the backend's
 /// response structs -> AWS's XML result elements (reference §6.1, §6.3, §6.4).
+#include <initializer_list>
 #include <optional>
 #include <string>
 
 #include "iamforge/backend/backend.hpp"
+#include "iamforge/backend/query_params.hpp"
 #include "iamforge/serve/wire.hpp"
 
 namespace iamforge::serve {
@@ -26,6 +28,25 @@ class Decoder {
   void optional(std::string_view name, std::optional<std::string>& out);
   void optional_int(std::string_view name, std::optional<int>& out);
   void optional_bool(std::string_view name, bool& out);
+  void optional(std::string_view name, std::optional<int>& out) { optional_int(name, out); }
+  void optional(std::string_view name, bool& out) { optional_bool(name, out); }
+  /// One of an enumeration's texts; absent: `out` left as is; another text: ValidationError
+  /// ("Member must satisfy enum value set: [A, B]").
+  template <class F>
+  void choice(std::string_view name, F& out, backend::Choices<F> values) {
+    std::optional<std::string> text;
+    optional(name, text);
+    if (!text) return;
+    std::string allowed;
+    for (const auto& [t, value] : values) {
+      if (t == *text) {
+        out = value;
+        return;
+      }
+      allowed += (allowed.empty() ? "" : ", ") + std::string(t);
+    }
+    bad_choice(name, *text, allowed);
+  }
   /// `Name.member.N` (1-based, consecutive). `required`: at least the parameter must be present
   /// (botocore sends `Name=` for an empty list).
   void strings(std::string_view name, std::vector<std::string>& out, bool required = false);
@@ -44,6 +65,7 @@ class Decoder {
   const Params& params() const { return p_; }
 
  private:
+  void bad_choice(std::string_view name, const std::string& text, const std::string& allowed);
   const Params& p_;
   std::optional<backend::ApiError> error_;
 };
@@ -51,81 +73,13 @@ class Decoder {
 /// "roleName" for "RoleName": how AWS's validation messages name a parameter.
 std::string member_name(std::string_view param);
 
-// One decoder per request type of operations.def, written out (not generated from it): the
-// dispatch in service.cpp is generated from operations.def, so a new operation fails to compile
-// there until its decoder (and, for a new response type, its encoder) exists here.
-void decode(Decoder& d, backend::CreateRoleRequest& r);
-void decode(Decoder& d, backend::GetRoleRequest& r);
-void decode(Decoder& d, backend::UpdateRoleRequest& r);
-void decode(Decoder& d, backend::UpdateRoleDescriptionRequest& r);
-void decode(Decoder& d, backend::UpdateAssumeRolePolicyRequest& r);
-void decode(Decoder& d, backend::DeleteRoleRequest& r);
-void decode(Decoder& d, backend::ListRolesRequest& r);
-void decode(Decoder& d, backend::PutRolePermissionsBoundaryRequest& r);
-void decode(Decoder& d, backend::DeleteRolePermissionsBoundaryRequest& r);
-void decode(Decoder& d, backend::TagRoleRequest& r);
-void decode(Decoder& d, backend::UntagRoleRequest& r);
-void decode(Decoder& d, backend::CreatePolicyRequest& r);
-void decode(Decoder& d, backend::GetPolicyRequest& r);
-void decode(Decoder& d, backend::DeletePolicyRequest& r);
-void decode(Decoder& d, backend::ListPoliciesRequest& r);
-void decode(Decoder& d, backend::TagPolicyRequest& r);
-void decode(Decoder& d, backend::UntagPolicyRequest& r);
-void decode(Decoder& d, backend::CreatePolicyVersionRequest& r);
-void decode(Decoder& d, backend::GetPolicyVersionRequest& r);
-void decode(Decoder& d, backend::DeletePolicyVersionRequest& r);
-void decode(Decoder& d, backend::ListPolicyVersionsRequest& r);
-void decode(Decoder& d, backend::SetDefaultPolicyVersionRequest& r);
-void decode(Decoder& d, backend::AttachRolePolicyRequest& r);
-void decode(Decoder& d, backend::DetachRolePolicyRequest& r);
-void decode(Decoder& d, backend::ListAttachedRolePoliciesRequest& r);
-void decode(Decoder& d, backend::AttachUserPolicyRequest& r);
-void decode(Decoder& d, backend::DetachUserPolicyRequest& r);
-void decode(Decoder& d, backend::ListAttachedUserPoliciesRequest& r);
-void decode(Decoder& d, backend::AttachGroupPolicyRequest& r);
-void decode(Decoder& d, backend::DetachGroupPolicyRequest& r);
-void decode(Decoder& d, backend::ListAttachedGroupPoliciesRequest& r);
-void decode(Decoder& d, backend::PutRolePolicyRequest& r);
-void decode(Decoder& d, backend::GetRolePolicyRequest& r);
-void decode(Decoder& d, backend::DeleteRolePolicyRequest& r);
-void decode(Decoder& d, backend::ListRolePoliciesRequest& r);
-void decode(Decoder& d, backend::PutUserPolicyRequest& r);
-void decode(Decoder& d, backend::GetUserPolicyRequest& r);
-void decode(Decoder& d, backend::DeleteUserPolicyRequest& r);
-void decode(Decoder& d, backend::ListUserPoliciesRequest& r);
-void decode(Decoder& d, backend::PutGroupPolicyRequest& r);
-void decode(Decoder& d, backend::GetGroupPolicyRequest& r);
-void decode(Decoder& d, backend::DeleteGroupPolicyRequest& r);
-void decode(Decoder& d, backend::ListGroupPoliciesRequest& r);
-void decode(Decoder& d, backend::CreateUserRequest& r);
-void decode(Decoder& d, backend::GetUserRequest& r);
-void decode(Decoder& d, backend::UpdateUserRequest& r);
-void decode(Decoder& d, backend::DeleteUserRequest& r);
-void decode(Decoder& d, backend::ListUsersRequest& r);
-void decode(Decoder& d, backend::TagUserRequest& r);
-void decode(Decoder& d, backend::UntagUserRequest& r);
-void decode(Decoder& d, backend::PutUserPermissionsBoundaryRequest& r);
-void decode(Decoder& d, backend::DeleteUserPermissionsBoundaryRequest& r);
-void decode(Decoder& d, backend::CreateAccessKeyRequest& r);
-void decode(Decoder& d, backend::DeleteAccessKeyRequest& r);
-void decode(Decoder& d, backend::ListAccessKeysRequest& r);
-void decode(Decoder& d, backend::UpdateAccessKeyRequest& r);
-void decode(Decoder& d, backend::CreateGroupRequest& r);
-void decode(Decoder& d, backend::GetGroupRequest& r);
-void decode(Decoder& d, backend::DeleteGroupRequest& r);
-void decode(Decoder& d, backend::UpdateGroupRequest& r);
-void decode(Decoder& d, backend::ListGroupsRequest& r);
-void decode(Decoder& d, backend::AddUserToGroupRequest& r);
-void decode(Decoder& d, backend::RemoveUserFromGroupRequest& r);
-void decode(Decoder& d, backend::ListGroupsForUserRequest& r);
-void decode(Decoder& d, backend::CreateInstanceProfileRequest& r);
-void decode(Decoder& d, backend::GetInstanceProfileRequest& r);
-void decode(Decoder& d, backend::DeleteInstanceProfileRequest& r);
-void decode(Decoder& d, backend::TagInstanceProfileRequest& r);
-void decode(Decoder& d, backend::UntagInstanceProfileRequest& r);
-void decode(Decoder& d, backend::AddRoleToInstanceProfileRequest& r);
-void decode(Decoder& d, backend::RemoveRoleFromInstanceProfileRequest& r);
-void decode(Decoder& d, backend::ListInstanceProfilesForRoleRequest& r);
+// Every request type of operations.def is decoded by its parameter list in
+// backend/query_params.hpp, the list AwsBackend encodes with.
+template <class R>
+  requires requires(Decoder& d, R& r) { backend::query_params(d, r); }
+void decode(Decoder& d, R& r) {
+  backend::query_params(d, r);
+}
 
 /// The members of `<ActionResult>` for each response type (entities as AWS's named element).
 void encode(Xml& x, const backend::Role& v);
