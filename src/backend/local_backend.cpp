@@ -155,6 +155,27 @@ CREATE TABLE IF NOT EXISTS iam_aws_boundaries (
 CREATE INDEX IF NOT EXISTS iam_aws_boundaries_arn ON iam_aws_boundaries(arn);
 )sql";
 
+// Schema version 2 (migrated from 1 when a version-1 file is opened): STS sessions (AssumeRole's
+// temporary credentials outlive the server that issued them, as AWS's do) and each role's last use
+// (RoleLastUsed). A session names its role by role id (AROA..., never reused), without a foreign
+// key: deleting a role leaves its sessions, which then carry no permissions (AWS: the same).
+constexpr const char* kSchemaV2 = R"sql(
+ALTER TABLE iam_roles ADD COLUMN last_used_date TEXT;
+ALTER TABLE iam_roles ADD COLUMN last_used_region TEXT;
+CREATE TABLE iam_sts_sessions (
+  access_key_id TEXT PRIMARY KEY,
+  secret TEXT NOT NULL,
+  token TEXT NOT NULL,
+  role_id TEXT NOT NULL,
+  role_name TEXT NOT NULL,
+  role_arn TEXT NOT NULL,
+  session_name TEXT NOT NULL,
+  session_policy TEXT NOT NULL,
+  expiration INTEGER NOT NULL,
+  chained INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX iam_sts_sessions_expiration ON iam_sts_sessions(expiration);
+)sql";
+
 // Owner kinds of iam_attachments, iam_inline_policies and iam_tags (stored: never renumber).
 enum class Kind : int { Role = 0, User = 1, Group = 2, Policy = 3, InstanceProfile = 4 };
 
@@ -464,12 +485,13 @@ struct LocalBackend::Impl {
   // Full form (GetRole) or list form (ListRoles: no boundary, no tags, as AWS).
   enum class View { Full, List };
 
-  Role load_role(std::int64_t rid, View view) {
+  // `last_used`: fill role_last_used (GetRole only, as AWS).
+  Role load_role(std::int64_t rid, View view, bool last_used = false) {
     Query q(db,
             "SELECT r.name, r.role_id, r.path, r.create_date, r.assume_role_policy_document, r.description, "
             "r.max_session_duration, coalesce(p.arn, (SELECT b.arn FROM iam_aws_boundaries b WHERE b.kind = 0 AND "
-            "b.owner = r.rid)) FROM iam_roles r LEFT JOIN iam_policies p ON p.pid = r.boundary_pid "
-            "WHERE r.rid = ?");
+            "b.owner = r.rid)), r.last_used_date, r.last_used_region FROM iam_roles r "
+            "LEFT JOIN iam_policies p ON p.pid = r.boundary_pid WHERE r.rid = ?");
     q.bind(rid);
     Role role;
     if (!q.step()) throw SqlError{SQLITE_CORRUPT, "role row vanished inside its transaction"};
@@ -482,6 +504,7 @@ struct LocalBackend::Impl {
     role.max_session_duration = static_cast<int>(q.integer(6));
     role.arn = arn("role", role.path, role.role_name);
     if (view == View::Full) role.permissions_boundary = boundary_of(q.opt_text(7));
+    if (last_used) role.role_last_used = RoleLastUsed{q.opt_text(8), q.opt_text(9)};
     if (view == View::Full) role.tags = load_tags(Kind::Role, rid);
     return role;
   }
@@ -931,10 +954,28 @@ void create_schema(Db& db, const LocalOptions& options) {
     if (pragma_int(db, "PRAGMA application_id") == 0 && pragma_int(db, "SELECT count(*) FROM sqlite_master") == 0) {
       db.exec(kSchema);
       db.exec(("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());
-      Query(db, "INSERT INTO schema_version (version) VALUES (?)").bind(LocalBackend::kSchemaVersion).run();
+      // Version 1's tables; migrate() brings them to kSchemaVersion (one path for new and old files).
+      Query(db, "INSERT INTO schema_version (version) VALUES (1)").run();
       Query(db, "INSERT INTO meta (name, value) VALUES ('account_id', ?)").bind(options.account_id).run();
       Query(db, "INSERT INTO meta (name, value) VALUES ('partition', ?)").bind(options.partition).run();
     }
+    db.exec("COMMIT");
+  } catch (...) {
+    db.rollback_quietly();
+    throw;
+  }
+}
+
+// Brings a database of an older schema version to kSchemaVersion, one step per version, in one
+// write transaction; another process may be migrating the same file, so the version is read again
+// inside the transaction.
+void migrate(Db& db) {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    std::int64_t version = pragma_int(db, "SELECT max(version) FROM schema_version");
+    if (version < 2) db.exec(kSchemaV2);
+    if (version < LocalBackend::kSchemaVersion)
+      Query(db, "UPDATE schema_version SET version = ?").bind(LocalBackend::kSchemaVersion).run();
     db.exec("COMMIT");
   } catch (...) {
     db.rollback_quietly();
@@ -973,7 +1014,8 @@ std::optional<ApiError> prepare(Db& db, const std::string& path, const LocalOpti
   if (version > LocalBackend::kSchemaVersion)
     return fail("it has schema version " + std::to_string(version) + ", newer than this build's " +
                 std::to_string(LocalBackend::kSchemaVersion) + "; upgrade iamforge");
-  if (version != LocalBackend::kSchemaVersion) return fail("its schema version is missing or unknown");
+  if (version < 1) return fail("its schema version is missing or unknown");
+  if (version < LocalBackend::kSchemaVersion) migrate(db);
   db.exec(kAccessKeysSchema);
   db.exec(kAwsAttachmentsSchema);
 
@@ -1094,7 +1136,7 @@ Result<Role> LocalBackend::get_role(const GetRoleRequest& r) {
   return s.read([&]() -> Result<Role> {
     auto rid = s.find(kFindRole, r.role_name);
     if (!rid) return no_such("role", r.role_name);
-    return s.load_role(*rid, Impl::View::Full);
+    return s.load_role(*rid, Impl::View::Full, /*last_used=*/true);
   });
 }
 
@@ -2350,6 +2392,74 @@ std::optional<LocalBackend::Credential> LocalBackend::find_access_key(const std:
   });
   if (!r.ok()) return std::nullopt;
   return std::move(r).value();
+}
+
+// ---------------------------------------------------------------------------------------------
+// STS sessions and RoleLastUsed (for a server; not IAM API calls)
+
+Status LocalBackend::store_sts_session(const StsSession& session, std::string_view used_at, std::string_view region,
+                                       std::int64_t now) {
+  auto& s = *impl_;
+  return s.write([&]() -> Status {
+    Query(s.db, "UPDATE iam_roles SET last_used_date = ?, last_used_region = ? WHERE role_id = ?")
+        .bind(used_at)
+        .bind(region)
+        .bind(session.role_id)
+        .run();
+    if (s.db.changes() == 0) return no_such("role", session.role_name);
+    // Lazily forget sessions long expired (the index on expiration keeps this cheap).
+    Query(s.db, "DELETE FROM iam_sts_sessions WHERE expiration < ?").bind(now - kExpiredSessionRetention).run();
+    Query(s.db,
+          "INSERT OR REPLACE INTO iam_sts_sessions (access_key_id, secret, token, role_id, role_name, role_arn, "
+          "session_name, session_policy, expiration, chained) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(session.access_key_id)
+        .bind(session.secret_access_key)
+        .bind(session.session_token)
+        .bind(session.role_id)
+        .bind(session.role_name)
+        .bind(session.role_arn)
+        .bind(session.session_name)
+        .bind(session.session_policy)
+        .bind(session.expiration)
+        .bind(session.chained ? 1 : 0)
+        .run();
+    return {};
+  });
+}
+
+Result<std::optional<LocalBackend::StsSession>> LocalBackend::find_sts_session(const std::string& access_key_id) {
+  auto& s = *impl_;
+  return s.read([&]() -> Result<std::optional<StsSession>> {
+    Query q(s.db,
+            "SELECT secret, token, role_id, role_name, role_arn, session_name, session_policy, expiration, chained "
+            "FROM iam_sts_sessions WHERE access_key_id = ?");
+    q.bind(access_key_id);
+    if (!q.step()) return std::optional<StsSession>();
+    StsSession out;
+    out.access_key_id = access_key_id;
+    out.secret_access_key = q.text(0);
+    out.session_token = q.text(1);
+    out.role_id = q.text(2);
+    out.role_name = q.text(3);
+    out.role_arn = q.text(4);
+    out.session_name = q.text(5);
+    out.session_policy = q.text(6);
+    out.expiration = q.integer(7);
+    out.chained = q.integer(8) != 0;
+    return std::optional<StsSession>(std::move(out));
+  });
+}
+
+Status LocalBackend::record_role_use(const std::string& role_id, std::string_view used_at, std::string_view region) {
+  auto& s = *impl_;
+  return s.write([&]() -> Status {
+    Query(s.db, "UPDATE iam_roles SET last_used_date = ?, last_used_region = ? WHERE role_id = ?")
+        .bind(used_at)
+        .bind(region)
+        .bind(role_id)
+        .run();
+    return {};
+  });
 }
 
 }  // namespace iamforge::backend

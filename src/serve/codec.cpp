@@ -180,6 +180,17 @@ void write_role(Xml& x, std::string_view element, const Role& v) {
       .leaf("MaxSessionDuration", v.max_session_duration);
   write_boundary(x, v.permissions_boundary);
   write_tags(x, v.tags);
+  // GetRole only (engaged by LocalBackend::get_role): AWS sends `<RoleLastUsed/>` for a role never
+  // used, which boto3 parses as {}.
+  if (v.role_last_used) {
+    if (!v.role_last_used->last_used_date && !v.role_last_used->region)
+      x.empty("RoleLastUsed");
+    else
+      x.open("RoleLastUsed")
+          .leaf("LastUsedDate", v.role_last_used->last_used_date)
+          .leaf("Region", v.role_last_used->region)
+          .close("RoleLastUsed");
+  }
   x.close(element);
 }
 

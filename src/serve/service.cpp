@@ -183,7 +183,42 @@ struct Caller {
   std::string user_id;
   std::string name;  // user name, or role name for a session
   std::shared_ptr<const Session> session;
+  std::string region;  // of the signature's credential scope (RoleLastUsed's Region)
 };
+
+// How often a session's requests update its role's RoleLastUsed in the store (one write per role
+// per interval, not one per request; AWS itself reports last use with a delay).
+constexpr auto kRoleUseInterval = std::chrono::seconds(60);
+
+// The service of a SigV4 credential "AKID/date/region/service/aws4_request", or "".
+std::string credential_service(std::string_view credential) {
+  for (int i = 0; i < 3; ++i) {
+    auto slash = credential.find('/');
+    if (slash == std::string_view::npos) return "";
+    credential.remove_prefix(slash + 1);
+  }
+  return std::string(credential.substr(0, credential.find('/')));
+}
+
+std::chrono::seconds::rep epoch_seconds(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+// A stored session as the service keeps it.
+std::shared_ptr<const Session> session_from_store(const backend::LocalBackend::StsSession& st) {
+  auto s = std::make_shared<Session>();
+  s->access_key_id = st.access_key_id;
+  s->secret = st.secret_access_key;
+  s->token = st.session_token;
+  s->role_name = st.role_name;
+  s->role_arn = st.role_arn;
+  s->role_id = st.role_id;
+  s->session_name = st.session_name;
+  if (!st.session_policy.empty()) s->session_policies.push_back(st.session_policy);
+  s->expiration = Clock::time_point(std::chrono::seconds(st.expiration));
+  s->chained = st.chained;
+  return s;
+}
 
 }  // namespace
 
@@ -198,8 +233,11 @@ struct Service::Impl {
   std::atomic<std::uint64_t> generation{1};
   std::atomic<std::uint64_t> role_generation{1};
 
+  // AssumeRole sessions: the store (LocalBackend's iam_sts_sessions) is the truth, so that they
+  // outlive this server; this map caches them by access key id (no SQLite read per request).
   std::mutex sessions_mu;
   std::unordered_map<std::string, std::shared_ptr<const Session>> sessions;  // by access key id
+  std::unordered_map<std::string, Clock::time_point> role_use_recorded;      // by role id
 
   struct CachedCredential {
     backend::LocalBackend::Credential credential;
@@ -266,20 +304,43 @@ struct Service::Impl {
     if (auto auth = r.header("Authorization")) {
       auto parsed = aws::parse_authorization(*auth);
       if (parsed.first && parsed.first->service == "sts") vo.service = "sts";
+    } else if (auto q = parse_form(req.query)) {
+      // Presigned (query-string) form: the scope is in X-Amz-Credential.
+      if (auto c = q->find("X-Amz-Credential"); c != q->end() && credential_service(c->second) == "sts")
+        vo.service = "sts";
     }
     std::optional<backend::LocalBackend::Credential> user_cred;
     std::shared_ptr<const Session> session;
     bool expired = false;
+    std::optional<ApiError> store_error;
     auto lookup = [&](const std::string& key_id) -> std::optional<std::string> {
       if (key_id.starts_with("ASIA")) {
-        std::lock_guard lock(sessions_mu);
-        auto it = sessions.find(key_id);
-        if (it == sessions.end()) return std::nullopt;
-        if (it->second->expiration <= vo.now) {
+        std::shared_ptr<const Session> found;
+        {
+          std::lock_guard lock(sessions_mu);
+          if (auto it = sessions.find(key_id); it != sessions.end()) found = it->second;
+        }
+        if (!found) {
+          // Not cached: issued before a restart, or by another server on the same store.
+          auto stored = be.find_sts_session(key_id);
+          if (!stored) {
+            store_error = stored.error();
+            return std::nullopt;
+          }
+          if (!stored.value()) return std::nullopt;
+          found = session_from_store(*stored.value());
+          if (found->expiration > vo.now) {
+            std::lock_guard lock(sessions_mu);
+            sessions.emplace(key_id, found);
+          }
+        }
+        if (found->expiration <= vo.now) {
           expired = true;
+          std::lock_guard lock(sessions_mu);
+          sessions.erase(key_id);
           return std::nullopt;
         }
-        session = it->second;
+        session = std::move(found);
         return session->secret;
       }
       user_cred = credential(key_id);
@@ -288,10 +349,25 @@ struct Service::Impl {
     };
     auto [verified, err] = aws::verify(r, lookup, vo);
     if (!verified) {
+      if (store_error) return store_error;
       if (expired) return ApiError(ErrorCode::ExpiredToken, "The security token included in the request is expired");
       auto code = backend::error_code_from_string(err.code).value_or(ErrorCode::SignatureDoesNotMatch);
       return ApiError(code, err.message);
     }
+    if (verified->presigned) {
+      // verify() holds a presigned request good until X-Amz-Date + X-Amz-Expires (<= 7 days, S3's
+      // rule). Services other than S3 (STS observed) keep their fixed 15-minute window whatever
+      // X-Amz-Expires says, so a presigned IAM/STS request is good for the shorter of the two.
+      auto when = aws::parse_amz_date(verified->amz_date);
+      if (when && vo.now > *when && vo.now - *when > options.max_skew) {
+        auto now_s = std::chrono::time_point_cast<std::chrono::seconds>(vo.now);
+        return ApiError(ErrorCode::SignatureDoesNotMatch,
+                        "Signature expired: " + verified->amz_date + " is now earlier than " +
+                            aws::format_amz_date(now_s - options.max_skew) + " (" + aws::format_amz_date(now_s) + " - " +
+                            std::to_string(options.max_skew.count() / 60) + " min.)");
+      }
+    }
+    caller.region = verified->authorization.region;
     if (session) {
       if (verified->session_token != session->token)
         return ApiError(ErrorCode::InvalidClientTokenId, "The security token included in the request is invalid.");
@@ -301,6 +377,7 @@ struct Service::Impl {
       caller.user_id = session->role_id + ":" + session->session_name;
       caller.name = session->role_name;
       caller.session = session;
+      note_role_use(*session, caller.region, vo.now);
       return std::nullopt;
     }
     if (!verified->session_token.empty())
@@ -310,6 +387,22 @@ struct Service::Impl {
     caller.user_id = user_cred->user.user_id;
     caller.name = user_cred->user.user_name;
     return std::nullopt;
+  }
+
+  // A session's request uses its role (AWS: RoleLastUsed is "the last time the role was used to make
+  // an AWS request"): recorded at most once per kRoleUseInterval per role, so that session callers
+  // don't pay a store write per request. Failures are not the caller's: ignored.
+  void note_role_use(const Session& s, const std::string& region, Clock::time_point t) {
+    {
+      std::lock_guard lock(sessions_mu);
+      auto [it, inserted] = role_use_recorded.try_emplace(s.role_id, t);
+      if (!inserted) {
+        if (t - it->second < kRoleUseInterval) return;
+        it->second = t;
+      }
+      if (role_use_recorded.size() > 10000) role_use_recorded.clear();
+    }
+    (void)be.record_role_use(s.role_id, iso8601(t), region);
   }
 
   // ---- identity policies -----------------------------------------------------------------------
@@ -875,17 +968,33 @@ struct Service::Impl {
     s->role_id = role->role_id;
     s->session_name = session_name;
     if (!docs.empty()) s->session_policies.push_back(docs.size() == 1 ? docs[0] : combine_documents(docs));
-    s->expiration = now() + std::chrono::seconds(duration);
+    auto t = std::chrono::time_point_cast<std::chrono::seconds>(now());
+    s->expiration = t + std::chrono::seconds(duration);
     s->chained = chained;
+    // Stored first (with the role's RoleLastUsed, in one transaction): a session the store didn't
+    // take is never handed out.
+    backend::LocalBackend::StsSession st;
+    st.access_key_id = s->access_key_id;
+    st.secret_access_key = s->secret;
+    st.session_token = s->token;
+    st.role_name = s->role_name;
+    st.role_arn = s->role_arn;
+    st.role_id = s->role_id;
+    st.session_name = s->session_name;
+    if (!s->session_policies.empty()) st.session_policy = s->session_policies.front();
+    st.expiration = epoch_seconds(s->expiration);
+    st.chained = chained;
+    if (auto stored = be.store_sts_session(st, iso8601(t), caller.region, epoch_seconds(t)); !stored)
+      return fail(stored.error());
     {
       std::lock_guard lock(sessions_mu);
-      // Forget expired sessions now and then.
+      // Forget expired sessions now and then (the store keeps them; see find_sts_session).
       if (sessions.size() > 1000) {
-        auto t = now();
         for (auto it = sessions.begin(); it != sessions.end();)
           it = it->second->expiration <= t ? sessions.erase(it) : std::next(it);
       }
       sessions[s->access_key_id] = s;
+      role_use_recorded[s->role_id] = t;
     }
     std::string assumed_arn = "arn:" + partition + ":sts::" + account + ":assumed-role/" + s->role_name + "/" + session_name;
     return sts_reply("AssumeRole", rid, [&](Xml& x) {

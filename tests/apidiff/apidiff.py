@@ -26,6 +26,8 @@ DOC1 = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::ml-datasets-*/*"}]})
 DOC2 = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::ml-datasets-*/*"}]})
+ROOT_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]})
 POLICY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/ml/ml-data"
 PROBE_ARN = f"arn:aws:iam::{ACCOUNT}:policy/probe"
 
@@ -104,6 +106,10 @@ SCENARIO = [
     ("probe-member", "iam", "add_user_to_group", dict(GroupName="probe", UserName="probe")),
     ("delete-group-with-member", "iam", "delete_group", dict(GroupName="probe")),
     ("delete-user-in-group", "iam", "delete_user", dict(UserName="probe")),
+    # RoleLastUsed once a role is used (assumed), last too.
+    ("used-role", "iam", "create_role", dict(RoleName="used", AssumeRolePolicyDocument=ROOT_TRUST)),
+    ("assume-used", "sts", "assume_role", dict(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/used", RoleSessionName="apidiff")),
+    ("get-used-role", "iam", "get_role", dict(RoleName="used")),
 ]
 
 ID_RE = re.compile(r"^(AROA|ANPA|AGPA|AIDA|AIPA|AKIA|ASIA)[A-Z0-9]{12,}$")
@@ -124,8 +130,11 @@ def normalize(value, path="$"):
             return value[:4] + "<id>" if ID_RE.match(value) else "<id in a non-AWS format>"
         if ID_RE.match(value):
             return value[:4] + "<id>"
-        if path.endswith(".SecretAccessKey"):
+        if path.endswith(".SecretAccessKey") or path.endswith(".SessionToken"):
             return "<secret>"
+        if path.endswith(".AssumedRoleId") and ":" in value:  # role id : session name
+            head, _, tail = value.partition(":")
+            return (head[:4] + "<id>" if ID_RE.match(head) else "<id in a non-AWS format>") + ":" + tail
         if path.endswith(".UserId") and ":" not in value:
             return "<id>"
     return value

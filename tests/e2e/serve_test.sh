@@ -54,7 +54,7 @@ export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FI
 unset AWS_PROFILE AWS_SESSION_TOKEN
 
 # ---- boto3 -------------------------------------------------------------------------------------
-timeout 240 python3 - "$ENDPOINT" <<'PY' || fail "boto3 scenario"
+timeout 240 python3 - "$ENDPOINT" "$TMP/session.json" <<'PY' || fail "boto3 scenario"
 import json, os, sys, urllib.parse, http.client, socket
 import boto3
 from botocore.config import Config
@@ -304,6 +304,50 @@ for name in ["app", "r0", "r1", "r2"]:
 iam.delete_policy(PolicyArn=arn)
 check(iam.list_roles()["Roles"] == [] and [x["UserName"] for x in iam.list_users()["Users"]] == ["iamforge-admin"], "all deleted")
 iam.create_role(RoleName="survivor", AssumeRolePolicyDocument=json.dumps(trust))
+
+# RoleLastUsed: {} for a role never used (GetRole only, not ListRoles); LastUsedDate and the
+# request's region once the role is assumed.
+iam.create_role(RoleName="keeper", AssumeRolePolicyDocument=json.dumps(trust))
+check(iam.get_role(RoleName="keeper")["Role"]["RoleLastUsed"] == {}, "RoleLastUsed of a role never used")
+check(all("RoleLastUsed" not in x for x in iam.list_roles()["Roles"]), "ListRoles carries no RoleLastUsed")
+iam.put_role_policy(RoleName="keeper", PolicyName="read", PolicyDocument=json.dumps(doc(["iam:Get*", "iam:List*"])))
+kc = sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/keeper", RoleSessionName="keep")["Credentials"]
+used = iam.get_role(RoleName="keeper")["Role"]["RoleLastUsed"]
+check(used.get("Region") == "eu-central-1" and used.get("LastUsedDate") is not None, used)
+
+# Presigned (query-string) SigV4 from botocore's presigner.
+import time, urllib.request, urllib.error
+from botocore.auth import SigV4QueryAuth
+def fetch(url, method="GET"):
+    req = urllib.request.Request(url, data=b"" if method == "POST" else None, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+url = iam.generate_presigned_url("list_users", Params={}, ExpiresIn=300, HttpMethod="GET")
+check("Action=ListUsers" in url and "X-Amz-Signature=" in url and "X-Amz-Expires=300" in url, url)
+s, b = fetch(url)
+check(s == 200 and "<UserName>iamforge-admin</UserName>" in b, (s, b))
+s, b = fetch(url.replace("Action=ListUsers", "Action=ListRoles"))
+check(s == 403 and "<Code>SignatureDoesNotMatch</Code>" in b, ("tampered presigned URL", s, b))
+s, b = fetch(iam.generate_presigned_url("get_role", Params={"RoleName": "keeper"}, ExpiresIn=300), "POST")
+check(s == 200 and "<RoleName>keeper</RoleName>" in b, ("presigned POST", s, b))
+ksts = client("sts", kc["AccessKeyId"], kc["SecretAccessKey"], kc["SessionToken"])
+url = ksts.generate_presigned_url("get_caller_identity", Params={}, ExpiresIn=60, HttpMethod="GET")
+check("X-Amz-Security-Token=" in url, url)
+s, b = fetch(url)
+check(s == 200 and f"<Arn>arn:aws:sts::{ACCOUNT}:assumed-role/keeper/keep</Arn>" in b, ("presigned STS", s, b))
+# X-Amz-Expires is enforced: a URL good for 1 s, used 2 s later.
+req = AWSRequest(method="GET", url=endpoint + "/?Action=ListUsers&Version=2010-05-08")
+SigV4QueryAuth(Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"]), "iam", "us-east-1", expires=1).add_auth(req)
+s, b = fetch(req.url)
+check(s == 200, ("fresh 1-second URL", s, b))
+time.sleep(2.1)
+s, b = fetch(req.url)
+check(s == 403 and "<Code>SignatureDoesNotMatch</Code>" in b and "Signature expired" in b, ("expired presigned URL", s, b))
+# The session is used after the restart.
+json.dump(kc, open(sys.argv[2], "w"), default=str)
 print(f"serve_e2e: boto3: {checks} checks passed")
 PY
 
@@ -344,6 +388,14 @@ if [ -n "$AWS" ]; then
   A iam delete-policy-version --policy-arn "$POLICY_ARN" --version-id v1 || fail "delete-policy-version"
   A iam delete-policy --policy-arn "$POLICY_ARN" || fail "delete-policy"
   A iam delete-role --role-name cli-role || fail "delete-role"
+  # RoleLastUsed after assume-role: {} before, then the date and the CLI's region.
+  A iam create-role --role-name cli-assumed --assume-role-policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}' >/dev/null || fail "create-role cli-assumed"
+  A iam get-role --role-name cli-assumed >"$TMP/out.json" || fail "get-role cli-assumed"
+  python3 -c "import json,sys; assert json.load(open(sys.argv[1]))['Role']['RoleLastUsed'] == {}" "$TMP/out.json" || fail "get-role RoleLastUsed of a role never used: $(cat "$TMP/out.json")"
+  A sts assume-role --role-arn arn:aws:iam::123456789012:role/cli-assumed --role-session-name cli >/dev/null || fail "sts assume-role"
+  [ "$(A iam get-role --role-name cli-assumed --query Role.RoleLastUsed.Region --output text)" = us-east-1 ] || fail "get-role RoleLastUsed after assume-role: $(A iam get-role --role-name cli-assumed)"
+  A iam get-role --role-name cli-assumed --query Role.RoleLastUsed.LastUsedDate --output text | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' || fail "RoleLastUsed.LastUsedDate"
+  A iam delete-role --role-name cli-assumed || fail "delete-role cli-assumed"
   echo "serve_e2e: AWS CLI ($("$AWS" --version 2>&1 | cut -d' ' -f1)): ok"
 else
   echo "serve_e2e: WARNING: no AWS CLI found; its part is skipped (apt-get install awscli)" >&2
@@ -353,13 +405,24 @@ fi
 stop_server
 start_server
 grep -q "written to" "$TMP/server.log" && fail "a second key was created on restart"
-timeout 60 python3 - "$ENDPOINT" <<'PY' || fail "after restart"
-import os, sys, boto3
+timeout 60 python3 - "$ENDPOINT" "$TMP/session.json" <<'PY' || fail "after restart"
+import json, os, sys, boto3
 from botocore.config import Config
-iam = boto3.client("iam", endpoint_url=sys.argv[1], region_name="us-east-1", config=Config(retries={"max_attempts": 1}))
+cfg = Config(retries={"max_attempts": 1})
+iam = boto3.client("iam", endpoint_url=sys.argv[1], region_name="us-east-1", config=cfg)
 assert iam.get_role(RoleName="survivor")["Role"]["Arn"] == "arn:aws:iam::123456789012:role/survivor"
 iam.delete_role(RoleName="survivor")
-print("serve_e2e: restart: data survived")
+# The AssumeRole session issued before the restart still works (AWS: until its Expiration).
+kc = json.load(open(sys.argv[2]))
+def session(svc):
+    return boto3.client(svc, endpoint_url=sys.argv[1], region_name="us-east-1", config=cfg, aws_access_key_id=kc["AccessKeyId"],
+                        aws_secret_access_key=kc["SecretAccessKey"], aws_session_token=kc["SessionToken"])
+who = session("sts").get_caller_identity()
+assert who["Arn"] == "arn:aws:sts::123456789012:assumed-role/keeper/keep", who
+assert session("iam").get_role(RoleName="keeper")["Role"]["RoleLastUsed"]["Region"] in ("eu-central-1", "us-east-1")
+iam.delete_role_policy(RoleName="keeper", PolicyName="read")
+iam.delete_role(RoleName="keeper")
+print("serve_e2e: restart: data and the STS session survived")
 PY
 stop_server
 echo "serve_e2e: ok"

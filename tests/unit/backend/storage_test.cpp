@@ -254,8 +254,64 @@ TEST(StorageOpen, ANewerSchemaIsRefused) {
   sql(path, "UPDATE schema_version SET version = 99");
   auto r = LocalBackend::open(path, test::test_options());
   ASSERT_TRUE(fails_with(r, ErrorCode::ServiceFailure));
-  EXPECT_NE(r.error().message.find("schema version 99, newer than this build's 1"), std::string::npos)
+  EXPECT_NE(r.error().message.find("schema version 99, newer than this build's " +
+                                    std::to_string(LocalBackend::kSchemaVersion)),
+            std::string::npos)
       << r.error().message;
+}
+
+// A version-1 file (before STS sessions and RoleLastUsed) is migrated when opened: its data stays,
+// the new columns and table exist, the version is the build's.
+TEST(StorageOpen, AVersion1FileIsMigrated) {
+  test::TempDir dir;
+  std::string path = (dir.path() / "iam.db").string();
+  {
+    auto be = LocalBackend::open(path, test::test_options());
+    ASSERT_TRUE(succeeded(be));
+    CreateRoleRequest cr;
+    cr.role_name = "old";
+    cr.assume_role_policy_document =
+        R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]})";
+    ASSERT_TRUE(succeeded(be.value()->create_role(cr)));
+  }
+  // Back to version 1's shape.
+  sql(path, "DROP TABLE iam_sts_sessions");
+  sql(path, "ALTER TABLE iam_roles DROP COLUMN last_used_date");
+  sql(path, "ALTER TABLE iam_roles DROP COLUMN last_used_region");
+  sql(path, "UPDATE schema_version SET version = 1");
+  ASSERT_EQ(sql(path, "SELECT count(*) FROM pragma_table_info('iam_roles') WHERE name = 'last_used_date'"), "0");
+  ASSERT_EQ(sql(path, "SELECT count(*) FROM sqlite_master WHERE name = 'iam_sts_sessions'"), "0");
+
+  auto be = LocalBackend::open(path, test::test_options());
+  ASSERT_TRUE(succeeded(be));
+  EXPECT_EQ(sql(path, "SELECT version FROM schema_version"), std::to_string(LocalBackend::kSchemaVersion));
+  auto role = be.value()->get_role({"old"});
+  ASSERT_TRUE(succeeded(role));
+  ASSERT_TRUE(role.value().role_last_used.has_value());  // GetRole: present, empty for a role never used
+  EXPECT_FALSE(role.value().role_last_used->last_used_date.has_value());
+  LocalBackend::StsSession s;
+  s.access_key_id = "ASIAAAAAAAAAAAAAAAAA";
+  s.secret_access_key = "secret";
+  s.session_token = "token";
+  s.role_name = "old";
+  s.role_arn = role.value().arn;
+  s.role_id = role.value().role_id;
+  s.session_name = "s";
+  s.expiration = 2000000000;
+  ASSERT_TRUE(succeeded(be.value()->store_sts_session(s, "2026-01-02T03:04:05Z", "eu-west-3", 1900000000)));
+  auto found = be.value()->find_sts_session(s.access_key_id);
+  ASSERT_TRUE(succeeded(found));
+  ASSERT_TRUE(found.value().has_value());
+  EXPECT_EQ(found.value()->session_token, "token");
+  EXPECT_EQ(found.value()->expiration, 2000000000);
+  auto used = be.value()->get_role({"old"});
+  ASSERT_TRUE(succeeded(used));
+  EXPECT_EQ(used.value().role_last_used, (RoleLastUsed{"2026-01-02T03:04:05Z", "eu-west-3"}));
+  // ListRoles carries no RoleLastUsed (AWS: GetRole and GetAccountAuthorizationDetails only).
+  auto list = be.value()->list_roles({});
+  ASSERT_TRUE(succeeded(list));
+  ASSERT_EQ(list.value().roles.size(), 1u);
+  EXPECT_FALSE(list.value().roles[0].role_last_used.has_value());
 }
 
 TEST(StorageOpen, TheAccountIsTheDatabases) {

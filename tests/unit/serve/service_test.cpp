@@ -2,6 +2,7 @@
 // authorization (AccessDenied's message), dispatch, STS sessions and the simulator.
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -72,6 +73,15 @@ class ServiceTest : public ::testing::Test {
   std::unique_ptr<Service> service_;
   aws::Credentials admin_;
 };
+
+std::string iso8601_for_test(std::chrono::system_clock::time_point t) {
+  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 const std::string kTrust = uri_encode(
     R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]})");
@@ -498,4 +508,233 @@ TEST_F(ServiceTest, CachesInvalidatedByOwnWritesAtOnceAndOtherProcessesWithinTtl
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));
   EXPECT_EQ(call("Version=2010-05-08&Action=ListRoles", c2).status, 403);
+}
+
+// ---- issue 4's three gaps: sessions in the store, presigned requests, RoleLastUsed ------------
+
+namespace {
+
+// A presigned (query-string) request: `params` go in the query (GET) or stay in the body (POST).
+HttpRequest presigned(const std::string& method, const std::string& params, const aws::Credentials& creds,
+                      const std::string& service, const std::string& amz_date = "", int expires = 3600,
+                      const std::string& region = "eu-west-3") {
+  aws::HttpRequest r;
+  r.method = method;
+  r.path = "/";
+  r.headers = {{"Host", "127.0.0.1:1234"}};
+  if (method == "GET")
+    r.query = params;
+  else {
+    r.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
+    r.body = params;
+  }
+  aws::SigningParams sp;
+  sp.region = region;
+  sp.service = service;
+  sp.amz_date = amz_date;
+  sp.expires_seconds = expires;
+  aws::presign(r, creds, sp);
+  HttpRequest h;
+  h.method = r.method;
+  h.path = r.path;
+  h.query = r.query;
+  h.headers = r.headers;
+  h.body = r.body;
+  return h;
+}
+
+const std::string kAssumeR1 =
+    "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fr1&RoleSessionName=ci";
+
+}  // namespace
+
+// AWS: temporary credentials stay valid until their Expiration whatever happens to the server that
+// issued them; a restart of `iamforge serve` (a new Service over a reopened store) keeps them.
+TEST_F(ServiceTest, SessionSurvivesARestartAndExpiresAfterIt) {
+  auto now = std::make_shared<std::chrono::system_clock::time_point>(
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+  service_ = std::make_unique<Service>(*be_, ServiceOptions{.clock = [now] { return *now; }});
+  ASSERT_EQ(iam("Action=CreateRole&RoleName=r1&AssumeRolePolicyDocument=" + kTrust).status, 200);
+  ASSERT_EQ(iam("Action=PutRolePolicy&RoleName=r1&PolicyName=p&PolicyDocument=" + kReadRoles).status, 200);
+  auto a = call(kAssumeR1 + "&DurationSeconds=900&Policy=" +
+                    uri_encode(R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"*"}]})"),
+                admin_, "sts", aws::format_amz_date(*now));
+  ASSERT_EQ(a.status, 200) << a.body;
+  aws::Credentials s{between(a.body, "<AccessKeyId>", "<"), between(a.body, "<SecretAccessKey>", "<"),
+                     between(a.body, "<SessionToken>", "<")};
+  EXPECT_EQ(between(a.body, "<Expiration>", "<"), iso8601_for_test(*now + std::chrono::seconds(900)));
+
+  // Restart: a new service over a reopened store.
+  service_.reset();
+  be_.reset();
+  auto reopened = backend::LocalBackend::open((dir_ / "local-iam.db").string());
+  ASSERT_TRUE(reopened.ok());
+  be_ = std::move(reopened).value();
+  service_ = std::make_unique<Service>(*be_, ServiceOptions{.clock = [now] { return *now; }});
+
+  *now += std::chrono::seconds(60);
+  auto who = call("Action=GetCallerIdentity&Version=2011-06-15", s, "sts", aws::format_amz_date(*now));
+  ASSERT_EQ(who.status, 200) << who.body;
+  EXPECT_NE(who.body.find("<Arn>arn:aws:sts::123456789012:assumed-role/r1/ci</Arn>"), std::string::npos) << who.body;
+  // The session policy survived too: GetRole allowed, ListRoles (role policy only) denied.
+  EXPECT_EQ(call("Version=2010-05-08&Action=GetRole&RoleName=r1", s, "iam", aws::format_amz_date(*now)).status, 200);
+  auto denied = call("Version=2010-05-08&Action=ListRoles", s, "iam", aws::format_amz_date(*now));
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_NE(denied.body.find("because no session policy allows the iam:ListRoles action"), std::string::npos) << denied.body;
+  // A wrong token for the stored key is refused.
+  EXPECT_EQ(call("Action=GetCallerIdentity&Version=2011-06-15", {s.access_key_id, s.secret_access_key, "wrong"}, "sts",
+                 aws::format_amz_date(*now))
+                .status,
+            403);
+
+  // Past its Expiration, after another restart: ExpiredToken, as AWS says it.
+  service_ = std::make_unique<Service>(*be_, ServiceOptions{.clock = [now] { return *now; }});
+  *now += std::chrono::seconds(900);
+  auto r = call("Action=GetCallerIdentity&Version=2011-06-15", s, "sts", aws::format_amz_date(*now));
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.find("<Code>ExpiredToken</Code><Message>The security token included in the request is expired</Message>"),
+            std::string::npos)
+      << r.body;
+  // Long-expired sessions are purged by the next AssumeRole; then the key is simply unknown.
+  *now += std::chrono::seconds(backend::LocalBackend::kExpiredSessionRetention + 1);
+  ASSERT_EQ(call(kAssumeR1, admin_, "sts", aws::format_amz_date(*now)).status, 200);
+  service_ = std::make_unique<Service>(*be_, ServiceOptions{.clock = [now] { return *now; }});
+  auto gone = call("Action=GetCallerIdentity&Version=2011-06-15", s, "sts", aws::format_amz_date(*now));
+  EXPECT_EQ(gone.status, 403);
+  EXPECT_NE(gone.body.find("<Code>InvalidClientTokenId</Code>"), std::string::npos) << gone.body;
+}
+
+// Presigned (query-string) SigV4: GET with the Action in the query, POST with the form body, STS
+// with a session token in the query; good for the shorter of X-Amz-Expires and AWS's 15 minutes.
+TEST_F(ServiceTest, PresignedRequests) {
+  auto now = std::make_shared<std::chrono::system_clock::time_point>(
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+  service_ = std::make_unique<Service>(*be_, ServiceOptions{.clock = [now] { return *now; }});
+  std::string date = aws::format_amz_date(*now);
+
+  auto get = service_->handle(presigned("GET", "Action=ListUsers&Version=2010-05-08", admin_, "iam", date));
+  EXPECT_EQ(get.status, 200) << get.body;
+  EXPECT_NE(get.body.find("<UserName>iamforge-admin</UserName>"), std::string::npos) << get.body;
+
+  auto post = service_->handle(presigned("POST", "Action=CreateRole&Version=2010-05-08&RoleName=r1&AssumeRolePolicyDocument=" + kTrust,
+                                         admin_, "iam", date));
+  EXPECT_EQ(post.status, 200) << post.body;
+  // Query and body together: the Action in the query, its parameters in the body.
+  {
+    HttpRequest h = presigned("POST", "RoleName=r1", admin_, "iam", date);
+    ASSERT_TRUE(h.query.find("X-Amz-Signature=") != std::string::npos);
+    aws::HttpRequest r;
+    r.method = "POST";
+    r.query = "Action=GetRole&Version=2010-05-08";
+    r.headers = {{"Host", "127.0.0.1:1234"}, {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+    r.body = "RoleName=r1";
+    aws::SigningParams sp;
+    sp.amz_date = date;
+    aws::presign(r, admin_, sp);
+    HttpRequest m{r.method, r.path, r.query, r.headers, r.body};
+    auto merged = service_->handle(m);
+    EXPECT_EQ(merged.status, 200) << merged.body;
+    EXPECT_NE(merged.body.find("<RoleName>r1</RoleName>"), std::string::npos) << merged.body;
+    // The body is signed (its hash is in the canonical request): a changed body is refused.
+    m.body = "RoleName=r2";
+    EXPECT_EQ(service_->handle(m).status, 403);
+  }
+
+  // STS, signed with a session's credentials (the token travels in the query).
+  auto a = call(kAssumeR1, admin_, "sts", date);
+  ASSERT_EQ(a.status, 200) << a.body;
+  aws::Credentials s{between(a.body, "<AccessKeyId>", "<"), between(a.body, "<SecretAccessKey>", "<"),
+                     between(a.body, "<SessionToken>", "<")};
+  auto who = service_->handle(presigned("GET", "Action=GetCallerIdentity&Version=2011-06-15", s, "sts", date));
+  EXPECT_EQ(who.status, 200) << who.body;
+  EXPECT_NE(who.body.find("assumed-role/r1/ci"), std::string::npos) << who.body;
+
+  // Tampering with a signed parameter.
+  HttpRequest tampered = presigned("GET", "Action=ListUsers&Version=2010-05-08&MaxItems=1", admin_, "iam", date);
+  tampered.query.replace(tampered.query.find("MaxItems=1"), 10, "MaxItems=2");
+  auto t = service_->handle(tampered);
+  EXPECT_EQ(t.status, 403);
+  EXPECT_NE(t.body.find("<Code>SignatureDoesNotMatch</Code>"), std::string::npos) << t.body;
+
+  // Expiry: X-Amz-Expires=60 is good for 60 s ...
+  HttpRequest short_lived = presigned("GET", "Action=ListUsers&Version=2010-05-08", admin_, "iam", date, 60);
+  *now += std::chrono::seconds(60);
+  EXPECT_EQ(service_->handle(short_lived).status, 200);
+  *now += std::chrono::seconds(2);
+  auto expired = service_->handle(short_lived);
+  EXPECT_EQ(expired.status, 403);
+  EXPECT_NE(expired.body.find("<Code>SignatureDoesNotMatch</Code><Message>Signature expired: " + date), std::string::npos)
+      << expired.body;
+  // ... and X-Amz-Expires=3600 only for AWS's 15 minutes (IAM/STS ignore longer expiries).
+  HttpRequest hour = presigned("GET", "Action=ListUsers&Version=2010-05-08", admin_, "iam", aws::format_amz_date(*now), 3600);
+  *now += std::chrono::seconds(15 * 60);
+  EXPECT_EQ(service_->handle(hour).status, 200);
+  *now += std::chrono::seconds(2);
+  auto late = service_->handle(hour);
+  EXPECT_EQ(late.status, 403);
+  EXPECT_NE(late.body.find("Signature expired:"), std::string::npos) << late.body;
+  EXPECT_NE(late.body.find("- 15 min.)"), std::string::npos) << late.body;
+  // X-Amz-Expires beyond 7 days is malformed.
+  HttpRequest week = presigned("GET", "Action=ListUsers&Version=2010-05-08", admin_, "iam", aws::format_amz_date(*now), 604801);
+  auto w = service_->handle(week);
+  EXPECT_EQ(w.status, 400);
+  EXPECT_NE(w.body.find("X-Amz-Expires must be a number of seconds from 1 to 604800"), std::string::npos) << w.body;
+}
+
+// AWS: GetRole returns RoleLastUsed ({} for a role never used; LastUsedDate and Region after use);
+// ListRoles and CreateRole don't. Use = AssumeRole of the role, and its sessions' requests.
+TEST_F(ServiceTest, RoleLastUsedAfterAssumeRole) {
+  auto now = std::make_shared<std::chrono::system_clock::time_point>(
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+  service_ = std::make_unique<Service>(*be_, ServiceOptions{.clock = [now] { return *now; }});
+  auto c = iam("Action=CreateRole&RoleName=r1&AssumeRolePolicyDocument=" + kTrust);
+  ASSERT_EQ(c.status, 200) << c.body;
+  EXPECT_EQ(c.body.find("RoleLastUsed"), std::string::npos) << c.body;
+  auto never = iam("Action=GetRole&RoleName=r1");
+  ASSERT_EQ(never.status, 200);
+  EXPECT_NE(never.body.find("<RoleLastUsed/>"), std::string::npos) << never.body;
+
+  ASSERT_EQ(call(kAssumeR1, admin_, "sts", aws::format_amz_date(*now)).status, 200);  // signed for eu-west-3
+  auto used = call("Version=2010-05-08&Action=GetRole&RoleName=r1", admin_, "iam", aws::format_amz_date(*now));
+  ASSERT_EQ(used.status, 200);
+  EXPECT_NE(used.body.find("<RoleLastUsed><LastUsedDate>" + iso8601_for_test(*now) +
+                           "</LastUsedDate><Region>eu-west-3</Region></RoleLastUsed>"),
+            std::string::npos)
+      << used.body;
+  auto list = iam("Action=ListRoles");
+  EXPECT_EQ(list.body.find("RoleLastUsed"), std::string::npos) << list.body;
+
+  // Kept in the store: a new service (a restart) still reports it.
+  service_ = std::make_unique<Service>(*be_, ServiceOptions{.clock = [now] { return *now; }});
+  EXPECT_NE(iam("Action=GetRole&RoleName=r1").body.find("<Region>eu-west-3</Region>"), std::string::npos);
+}
+
+// A session's own requests use its role too (AWS: "last used to make an AWS request"), recorded
+// with their region at most once a minute per role (no store write per request).
+TEST_F(ServiceTest, RoleLastUsedBySessionRequests) {
+  auto now = std::make_shared<std::chrono::system_clock::time_point>(
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+  service_ = std::make_unique<Service>(*be_, ServiceOptions{.clock = [now] { return *now; }});
+  ASSERT_EQ(iam("Action=CreateRole&RoleName=r1&AssumeRolePolicyDocument=" + kTrust).status, 200);
+  auto a = call(kAssumeR1, admin_, "sts", aws::format_amz_date(*now));  // eu-west-3
+  ASSERT_EQ(a.status, 200) << a.body;
+  aws::Credentials s{between(a.body, "<AccessKeyId>", "<"), between(a.body, "<SecretAccessKey>", "<"),
+                     between(a.body, "<SessionToken>", "<")};
+  auto region_of_last_use = [&] {
+    return between(call("Version=2010-05-08&Action=GetRole&RoleName=r1", admin_, "iam", aws::format_amz_date(*now)).body,
+                   "<Region>", "<");
+  };
+  auto who = [&](const std::string& region) {
+    return service_->handle(presigned("GET", "Action=GetCallerIdentity&Version=2011-06-15", s, "sts",
+                                      aws::format_amz_date(*now), 300, region));
+  };
+  *now += std::chrono::seconds(30);
+  ASSERT_EQ(who("ap-south-1").status, 200);
+  EXPECT_EQ(region_of_last_use(), "eu-west-3");  // within a minute of the AssumeRole: not written again
+  *now += std::chrono::seconds(31);
+  ASSERT_EQ(who("ap-south-1").status, 200);
+  EXPECT_EQ(region_of_last_use(), "ap-south-1");
+  auto date = between(call("Version=2010-05-08&Action=GetRole&RoleName=r1", admin_, "iam", aws::format_amz_date(*now)).body,
+                      "<LastUsedDate>", "<");
+  EXPECT_EQ(date, iso8601_for_test(*now));
 }

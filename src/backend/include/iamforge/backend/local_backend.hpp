@@ -101,8 +101,38 @@ class LocalBackend final : public Backend {
   };
   std::optional<Credential> find_access_key(const std::string& access_key_id);
 
-  /// The schema version this build writes (stored in the `schema_version` table).
-  static constexpr int kSchemaVersion = 1;
+  /// An STS session (AssumeRole's temporary credentials), kept in the store so that it outlives
+  /// the server that issued it, as AWS's do (not an IAM API call).
+  struct StsSession {
+    std::string access_key_id;  ///< ASIA + 16 characters
+    std::string secret_access_key;
+    std::string session_token;
+    std::string role_name;
+    std::string role_arn;
+    std::string role_id;
+    std::string session_name;
+    std::string session_policy;  ///< the session policy document; empty when none
+    std::int64_t expiration = 0;  ///< seconds since the Unix epoch
+    bool chained = false;         ///< assumed with another session's credentials
+  };
+  /// How long an expired session is kept (its requests get ExpiredToken rather than
+  /// InvalidClientTokenId); older ones are deleted by store_sts_session.
+  static constexpr std::int64_t kExpiredSessionRetention = 24 * 3600;
+  /// Stores a new session and, in the same transaction, records the role's use at `used_at`
+  /// (ISO-8601) in `region` (RoleLastUsed) and deletes sessions expired for more than
+  /// kExpiredSessionRetention before `now` (seconds since the epoch). NoSuchEntity when the role
+  /// (by role id) is gone.
+  Status store_sts_session(const StsSession& session, std::string_view used_at, std::string_view region,
+                           std::int64_t now);
+  /// The stored session with this access key id (expired or not), or nullopt.
+  Result<std::optional<StsSession>> find_sts_session(const std::string& access_key_id);
+  /// Records that the role with id `role_id` was used at `used_at` (ISO-8601) in `region`
+  /// (RoleLastUsed); a role that no longer exists is ignored.
+  Status record_role_use(const std::string& role_id, std::string_view used_at, std::string_view region);
+
+  /// The schema version this build writes (stored in the `schema_version` table). Older versions
+  /// are migrated when opened (1 -> 2: STS sessions, RoleLastUsed).
+  static constexpr int kSchemaVersion = 2;
 
  private:
   struct Impl;

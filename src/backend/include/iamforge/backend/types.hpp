@@ -30,6 +30,13 @@ struct AttachedPermissionsBoundary {
   auto operator<=>(const AttachedPermissionsBoundary&) const = default;
 };
 
+/// AWS's `RoleLastUsed`: when and in which region the role was last used (both empty: never).
+struct RoleLastUsed {
+  std::optional<std::string> last_used_date;  ///< ISO-8601 UTC
+  std::optional<std::string> region;
+  auto operator<=>(const RoleLastUsed&) const = default;
+};
+
 /// AWS's `Role`. List operations leave `permissions_boundary` and `tags` empty, as AWS does.
 struct Role {
   std::string path;
@@ -42,6 +49,9 @@ struct Role {
   int max_session_duration = 3600;
   std::optional<AttachedPermissionsBoundary> permissions_boundary;
   std::vector<Tag> tags;
+  /// GetRole only (AWS: GetRole and GetAccountAuthorizationDetails); engaged but empty for a role
+  /// never used, which AWS sends as an empty `<RoleLastUsed/>`.
+  std::optional<RoleLastUsed> role_last_used;
 };
 
 /// AWS's `User`. List operations leave `permissions_boundary` and `tags` empty, as AWS does.
