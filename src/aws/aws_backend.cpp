@@ -173,6 +173,13 @@ void parse(const XMLElement* e, Role& r) {
   r.max_session_duration = int_of(e, "MaxSessionDuration", 3600);
   r.permissions_boundary = boundary_of(e);
   r.tags = tags_of(e);
+  // GetRole only: empty for a role never used, else LastUsedDate and Region.
+  if (const XMLElement* used = e->FirstChildElement("RoleLastUsed")) {
+    RoleLastUsed u;
+    if (opt_text(used, "LastUsedDate")) u.last_used_date = date_of(used, "LastUsedDate");
+    u.region = opt_text(used, "Region");
+    r.role_last_used = u;
+  }
 }
 void parse(const XMLElement* e, User& u) {
   u.path = text(e, "Path");

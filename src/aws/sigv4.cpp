@@ -649,7 +649,7 @@ std::pair<std::optional<VerifiedRequest>, VerifyError> verify_prepare(const Http
     return R{std::nullopt, {"SignatureDoesNotMatch", "Signature not yet current: " + v.amz_date + " is still later than " +
                                                          format_amz_date(now_s + options.max_skew) + " (" +
                                                          format_amz_date(now_s) + " + " + minutes + " min.)"}};
-  if (expires) {
+  if (expires && !options.presigned_fixed_window) {
     // A presigned request is good from its date for X-Amz-Expires seconds.
     if (now > *when + *expires)
       return R{std::nullopt, {"SignatureDoesNotMatch", "Signature expired: " + v.amz_date + " + " +

@@ -300,6 +300,7 @@ struct Service::Impl {
     aws::VerifyOptions vo;
     vo.max_skew = options.max_skew;
     vo.now = now();
+    vo.presigned_fixed_window = true;  // IAM and STS: 15 minutes whatever X-Amz-Expires says
     vo.service = "iam";
     if (auto auth = r.header("Authorization")) {
       auto parsed = aws::parse_authorization(*auth);
@@ -353,19 +354,6 @@ struct Service::Impl {
       if (expired) return ApiError(ErrorCode::ExpiredToken, "The security token included in the request is expired");
       auto code = backend::error_code_from_string(err.code).value_or(ErrorCode::SignatureDoesNotMatch);
       return ApiError(code, err.message);
-    }
-    if (verified->presigned) {
-      // verify() holds a presigned request good until X-Amz-Date + X-Amz-Expires (<= 7 days, S3's
-      // rule). Services other than S3 (STS observed) keep their fixed 15-minute window whatever
-      // X-Amz-Expires says, so a presigned IAM/STS request is good for the shorter of the two.
-      auto when = aws::parse_amz_date(verified->amz_date);
-      if (when && vo.now > *when && vo.now - *when > options.max_skew) {
-        auto now_s = std::chrono::time_point_cast<std::chrono::seconds>(vo.now);
-        return ApiError(ErrorCode::SignatureDoesNotMatch,
-                        "Signature expired: " + verified->amz_date + " is now earlier than " +
-                            aws::format_amz_date(now_s - options.max_skew) + " (" + aws::format_amz_date(now_s) + " - " +
-                            std::to_string(options.max_skew.count() / 60) + " min.)");
-      }
     }
     caller.region = verified->authorization.region;
     if (session) {

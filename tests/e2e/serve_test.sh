@@ -338,14 +338,15 @@ url = ksts.generate_presigned_url("get_caller_identity", Params={}, ExpiresIn=60
 check("X-Amz-Security-Token=" in url, url)
 s, b = fetch(url)
 check(s == 200 and f"<Arn>arn:aws:sts::{ACCOUNT}:assumed-role/keeper/keep</Arn>" in b, ("presigned STS", s, b))
-# X-Amz-Expires is enforced: a URL good for 1 s, used 2 s later.
+# IAM and STS keep a fixed 15-minute window whatever X-Amz-Expires says: a URL presigned for 1 s
+# still works 2 s later (aws-sdk-go #2224; EKS tokens are presigned for 60 s and used for minutes).
 req = AWSRequest(method="GET", url=endpoint + "/?Action=ListUsers&Version=2010-05-08")
 SigV4QueryAuth(Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"]), "iam", "us-east-1", expires=1).add_auth(req)
 s, b = fetch(req.url)
 check(s == 200, ("fresh 1-second URL", s, b))
 time.sleep(2.1)
 s, b = fetch(req.url)
-check(s == 403 and "<Code>SignatureDoesNotMatch</Code>" in b and "Signature expired" in b, ("expired presigned URL", s, b))
+check(s == 200, ("presigned URL past its X-Amz-Expires, inside 15 minutes", s, b))
 # The session is used after the restart.
 json.dump(kc, open(sys.argv[2], "w"), default=str)
 print(f"serve_e2e: boto3: {checks} checks passed")

@@ -139,6 +139,26 @@ TEST(AwsClient, CreateRoleRequestIsFormEncodedSignedAndDecoded) {
   for (const auto& [k, val] : sent.headers) EXPECT_EQ(val.find(kSecret), std::string::npos) << k;
 }
 
+// GetRole's RoleLastUsed: an empty element for a role never used, LastUsedDate and Region after.
+TEST(AwsClient, GetRoleReadsRoleLastUsed) {
+  Fixture f;
+  f.transport->script = {
+      ok("GetRole", "<Role><RoleName>a</RoleName><RoleLastUsed/></Role>"),
+      ok("GetRole", "<Role><RoleName>b</RoleName><RoleLastUsed><LastUsedDate>2026-11-27T10:00:00Z</LastUsedDate>"
+                    "<Region>eu-west-1</Region></RoleLastUsed></Role>"),
+      ok("GetRole", "<Role><RoleName>c</RoleName></Role>")};
+  auto a = f.backend->get_role({"a"});
+  ASSERT_TRUE(a && a->role_last_used);
+  EXPECT_FALSE(a->role_last_used->last_used_date);
+  auto b = f.backend->get_role({"b"});
+  ASSERT_TRUE(b && b->role_last_used);
+  EXPECT_EQ(b->role_last_used->last_used_date, "2026-11-27T10:00:00Z");
+  EXPECT_EQ(b->role_last_used->region, "eu-west-1");
+  auto c = f.backend->get_role({"c"});
+  ASSERT_TRUE(c);
+  EXPECT_FALSE(c->role_last_used);
+}
+
 TEST(AwsClient, PolicyDocumentsAreUrlDecodedUnlessSentRaw) {
   Fixture f;
   f.transport->script = {

@@ -135,6 +135,11 @@ struct VerifyOptions {
   std::chrono::seconds max_skew{15 * 60};   ///< |now - X-Amz-Date| at most this
   std::chrono::system_clock::time_point now{};  ///< the current time when zero
   bool normalize_path = true;
+  /// Presigned requests: false, good for X-Amz-Expires seconds (S3's rule); true, good for
+  /// max_skew after X-Amz-Date whatever X-Amz-Expires says (1..604800 still required), as services
+  /// other than S3 keep a fixed ~15-minute window (aws-sdk-go #2224; STS presigned
+  /// GetCallerIdentity tokens made with X-Amz-Expires=60 are accepted for 15 minutes).
+  bool presigned_fixed_window = false;
 };
 
 /// The outcome of a successful verification.
