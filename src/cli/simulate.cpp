@@ -1,12 +1,13 @@
 // `iamforge simulate`: one request from flags, or a JSON Lines file of cases (streamed).
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <deque>
-#include <fstream>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <thread>
-#include <iostream>
 
 #include "commands.hpp"
 #include "iamforge/base/strings.hpp"
@@ -78,28 +79,36 @@ std::string verdict_json(const policy::Verdict& v) {
   return s + "]}";
 }
 
-// One block of input lines, decided by a worker; output and tallies are merged in input order.
+// One block of input lines (views into the chunks of input they were read from, which the block
+// keeps alive), decided by a worker; output and tallies are merged in input order.
 struct Block {
-  std::vector<std::string> lines;
+  std::vector<std::shared_ptr<const char[]>> chunks;
+  std::vector<std::string_view> lines;  ///< without their newlines
   size_t first_lineno = 0;
   std::string out, disagreements;
   size_t cases = 0, errors = 0, compared = 0, agree = 0;
 };
 
-void decide_block(Block& b, bool check_expected) {
+// `doc` is the calling thread's, reused line after line: once warm, parsing allocates nothing.
+void decide_block(Block& b, bool check_expected, json::Document& doc) {
   std::string id, err;
+  std::vector<base::Diagnostic> diags;
   size_t lineno = b.first_lineno;
-  for (const std::string& line : b.lines) {
+  for (std::string_view line : b.lines) {
     ++lineno;
-    if (line.empty() || line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     ++b.cases;
-    json::ParseResult j = json::parse(line);
+    diags.clear();
+    const bool parsed = doc.parse(line, diags);
     std::optional<policy::Case> c;
     id.clear();
-    if (!j.ok()) {
-      err = "line " + std::to_string(lineno) + ": " + (j.diagnostics.empty() ? "invalid JSON" : j.diagnostics[0].message);
+    if (!parsed || base::has_error(diags)) {
+      err = "line " + std::to_string(lineno) + ": " + (diags.empty() ? "invalid JSON" : diags[0].message);
     } else {
-      c = policy::case_from_json(j.value, id, err, policy::ActionIndex::Skip);  // each case is decided once
+      // Each case is decided once, and only its decision is printed: no action index, and only
+      // the statements that can apply to the case's action are compiled.
+      c = policy::case_from_json(doc.root(), line, id, err, policy::ActionIndex::Skip, nullptr,
+                                 policy::Prune::ToAction);
     }
     b.out += "{\"id\":";
     if (id.empty()) b.out += "null"; else base::append_json_string(b.out, id);
@@ -121,22 +130,133 @@ void decide_block(Block& b, bool check_expected) {
       else b.disagreements += "disagree " + c->id + ": expected " + c->expected + ", got " + std::string(d) + "\n";
     }
   }
-  b.lines.clear();
-  b.lines.shrink_to_fit();
+  b.lines = {};
+  b.chunks = {};
 }
 
+// A fixed set of threads deciding blocks in the order they are submitted (each thread keeps its
+// own warm Document and allocator cache, instead of a thread started per block).
+class Workers {
+ public:
+  Workers(size_t n, bool check_expected) : check_(check_expected) {
+    for (size_t i = 0; i < n; ++i) threads_.emplace_back([this] { loop(); });
+  }
+  ~Workers() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  std::future<void> submit(Block* b) {
+    std::promise<void> done;
+    std::future<void> f = done.get_future();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.emplace_back(b, std::move(done));
+    }
+    cv_.notify_one();
+    return f;
+  }
+
+ private:
+  void loop() {
+    json::Document doc;
+    for (;;) {
+      std::pair<Block*, std::promise<void>> job;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, nothing left
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      try {
+        decide_block(*job.first, check_, doc);
+        job.second.set_value();
+      } catch (...) {
+        job.second.set_exception(std::current_exception());
+      }
+    }
+  }
+
+  bool check_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::pair<Block*, std::promise<void>>> queue_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// Splits a stream into blocks of whole lines. The input is read in large chunks that blocks point
+// into (no copy per line, as std::getline would make, and no zero-filling as std::string::resize
+// would do); a line cut by a chunk's end is carried to the start of the next chunk, which grows if
+// a line is longer than a chunk. Lines are as std::getline gives them: split at '\n', a last line
+// without one included.
+class LineReader {
+ public:
+  explicit LineReader(std::FILE* f) : f_(f) {}
+
+  // Fills `b` with up to `max_lines` lines; false when the input is exhausted (b has none).
+  bool next(Block& b, size_t max_lines) {
+    b.lines.clear();
+    while (b.lines.size() < max_lines) {
+      const char* base = chunk_.get();
+      const void* nl = size_ > head_ ? std::memchr(base + head_, '\n', size_ - head_) : nullptr;
+      if (nl) {
+        size_t e = static_cast<size_t>(static_cast<const char*>(nl) - base);
+        take_line(b, e, e + 1);
+        continue;
+      }
+      if (eof_) {
+        if (head_ < size_) take_line(b, size_, size_);
+        break;
+      }
+      refill();
+    }
+    return !b.lines.empty();
+  }
+
+ private:
+  static constexpr size_t kChunk = 1 << 20;
+
+  void take_line(Block& b, size_t end, size_t next) {
+    if (b.chunks.empty() || b.chunks.back() != chunk_) b.chunks.push_back(chunk_);
+    b.lines.emplace_back(chunk_.get() + head_, end - head_);
+    head_ = next;
+  }
+
+  // A new chunk starting with the unfinished line of the current one, then as much input as fits.
+  void refill() {
+    size_t carry = size_ - head_;
+    size_t cap = std::max(kChunk, 2 * carry);
+    std::shared_ptr<char[]> fresh(new char[cap]);  // not value-initialized: fread overwrites it
+    if (carry) std::memcpy(fresh.get(), chunk_.get() + head_, carry);
+    size_t got = std::fread(fresh.get() + carry, 1, cap - carry, f_);
+    if (got == 0) eof_ = true;
+    chunk_ = std::move(fresh);
+    head_ = 0;
+    size_ = carry + got;
+  }
+
+  std::FILE* f_;
+  std::shared_ptr<const char[]> chunk_;
+  size_t head_ = 0, size_ = 0;  // unconsumed bytes of chunk_: [head_, size_)
+  bool eof_ = false;
+};
+
 int run_batch(const SimulateOptions& o) {
-  std::ifstream file;
-  std::istream* in = &std::cin;
+  std::FILE* in = stdin;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, &std::fclose);
   if (o.cases != "-") {
-    file.open(o.cases, std::ios::binary);
+    file.reset(std::fopen(o.cases.c_str(), "rb"));
     if (!file) {
       std::fprintf(stderr, "%s: error[io.unreadable]: cannot open the cases file\n", o.cases.c_str());
       return kExitFindings;
     }
-    in = &file;
+    in = file.get();
   }
-  std::ios::sync_with_stdio(false);
   auto t0 = std::chrono::steady_clock::now();
   // Streaming with bounded memory: blocks of kBlock lines, at most 2 x jobs blocks in flight,
   // written in input order.
@@ -155,24 +275,24 @@ int run_batch(const SimulateOptions& o) {
     agree += blk->agree;
     inflight.pop_front();
   };
-  bool eof = false;
-  while (!eof) {
+  LineReader reader(in);
+  json::Document doc;  // for jobs == 1: blocks are decided on this thread
+  std::unique_ptr<Workers> workers;
+  if (jobs > 1) workers = std::make_unique<Workers>(jobs, o.check_expected);
+  for (;;) {
     auto blk = std::make_unique<Block>();
     blk->first_lineno = lineno;
-    std::string line;
-    while (blk->lines.size() < kBlock) {
-      if (!std::getline(*in, line)) {
-        eof = true;
-        break;
-      }
-      ++lineno;
-      blk->lines.push_back(std::move(line));
+    if (!reader.next(*blk, kBlock)) break;
+    lineno += blk->lines.size();
+    std::future<void> fut;
+    if (workers) {
+      fut = workers->submit(blk.get());
+    } else {
+      decide_block(*blk, o.check_expected, doc);
+      std::promise<void> done;
+      fut = done.get_future();
+      done.set_value();
     }
-    if (blk->lines.empty()) break;
-    Block* raw = blk.get();
-    bool check = o.check_expected;
-    auto fut = jobs == 1 ? (decide_block(*raw, check), std::async(std::launch::deferred, [] {}))
-                         : std::async(std::launch::async, [raw, check] { decide_block(*raw, check); });
     inflight.emplace_back(std::move(blk), std::move(fut));
     if (inflight.size() >= 2 * jobs) retire();
   }

@@ -1,7 +1,9 @@
 #include "iamforge/json/json.hpp"
 
 #include <cstring>
-#include <unordered_set>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "iamforge/base/strings.hpp"
 
@@ -30,26 +32,34 @@ const Value* Value::find(std::string_view key) const {
 }
 
 namespace {
-
 struct Abort {};
+}  // namespace
 
-class Parser {
+// The parser writes a Document's tape: one Slot per value in source order, a container's children
+// following it, each subtree's end recorded in `next`. Every error fails the whole document
+// (thrown as Abort) except json.duplicate-key, which is reported while parsing goes on.
+class DocumentParser {
  public:
-  Parser(std::string_view t, const ParseOptions& o, std::vector<Diagnostic>& d) : s_(t), opt_(o), diags_(d) {}
+  DocumentParser(std::string_view t, const ParseOptions& o, std::vector<Diagnostic>& d, Document& doc)
+      : s_(t), opt_(o), diags_(d), slots_(doc.slots_), decoded_(doc.decoded_) {}
 
-  Value run() {
+  void run() {
+    // A UTF-8 byte-order mark (any number of them) is skipped; offsets stay those of `text`.
+    while (s_.substr(pos_, 3) == "\xEF\xBB\xBF") pos_ += 3;
+    const std::uint32_t start = static_cast<std::uint32_t>(pos_);
     skip_ws();
     if (pos_ >= s_.size()) {
-      diags_.push_back({"json.empty", Severity::Error, "the document is empty", {0, 0}, "a policy is a JSON object"});
+      diags_.push_back({"json.empty", Severity::Error, "the document is empty", {start, start}, "a policy is a JSON object"});
       throw Abort{};
     }
-    Value v = value(0);
+    value(0);
     skip_ws();
     if (pos_ < s_.size()) fail("unexpected text after the JSON value", pos_, pos_ + 1);
-    return v;
   }
 
  private:
+  using Slot = Document::Slot;
+
   [[noreturn]] void fail(std::string msg, size_t b, size_t e, std::string help = {}) {
     diags_.push_back({"json.syntax", Severity::Error, std::move(msg),
                       {static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(std::max(b, e))}, std::move(help)});
@@ -58,7 +68,8 @@ class Parser {
 
   void skip_ws() {
     while (pos_ < s_.size()) {
-      char c = s_[pos_];
+      auto c = static_cast<unsigned char>(s_[pos_]);
+      if (c > ' ') break;  // the common case (compact JSON): one compare
       if (c == ' ' || c == '\n' || c == '\r' || c == '\t') ++pos_;
       else break;
     }
@@ -71,7 +82,25 @@ class Parser {
     return std::string("`") + c + "`";
   }
 
-  Value value(std::uint32_t depth) {
+  static Span span(size_t b, size_t e) { return {static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(e)}; }
+
+  // Appends a slot for a value starting at pos_; returns its index (slots_ may grow while the
+  // value's children are parsed, so slots are addressed by index, never by reference).
+  std::uint32_t push(Kind k) {
+    std::uint32_t i = used_++;
+    Slot& sl = slots_.emplace_back();
+    base_ = slots_.data();
+    sl.kind = k;
+    sl.span.begin = static_cast<std::uint32_t>(pos_);
+    return i;
+  }
+  void close(std::uint32_t i) {
+    Slot& sl = base_[i];
+    sl.span.end = static_cast<std::uint32_t>(pos_);
+    sl.next = used_;
+  }
+
+  void value(std::uint32_t depth) {
     if (depth >= opt_.max_depth)
       diags_.push_back({"json.too-deep", Severity::Error,
                         "nesting deeper than " + std::to_string(opt_.max_depth) + " levels",
@@ -83,12 +112,12 @@ class Parser {
       case '{': return object(depth);
       case '[': return array(depth);
       case '"': {
-        Value v;
-        v.kind = Kind::String;
-        size_t b = pos_;
-        v.text = string();
-        v.span = {static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(pos_)};
-        return v;
+        std::uint32_t i = push(Kind::String);
+        std::string_view t = string();
+        Slot& sl = base_[i];
+        sl.text = t.data();
+        sl.text_len = static_cast<std::uint32_t>(t.size());
+        return close(i);
       }
       case 't': return literal("true", Kind::Bool, true);
       case 'f': return literal("false", Kind::Bool, false);
@@ -99,18 +128,20 @@ class Parser {
     }
   }
 
-  Value literal(std::string_view word, Kind k, bool b) {
+  void literal(std::string_view word, Kind k, bool b) {
     if (s_.substr(pos_, word.size()) != word) fail("expected a value, found " + describe_here(), pos_, pos_ + 1);
-    Value v;
-    v.kind = k;
-    v.boolean = b;
-    if (k == Kind::Bool) v.text = std::string(word);
-    v.span = {static_cast<std::uint32_t>(pos_), static_cast<std::uint32_t>(pos_ + word.size())};
+    std::uint32_t i = push(k);
+    Slot& sl = base_[i];
+    sl.boolean = b;
+    if (k == Kind::Bool) {
+      sl.text = s_.data() + pos_;  // "true" / "false", as in the source
+      sl.text_len = static_cast<std::uint32_t>(word.size());
+    }
     pos_ += word.size();
-    return v;
+    close(i);
   }
 
-  Value number() {
+  void number() {
     size_t b = pos_;
     if (s_[pos_] == '-') ++pos_;
     auto digits = [&] {
@@ -130,11 +161,14 @@ class Parser {
       if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
       if (digits() == 0) fail("malformed number", b, pos_);
     }
-    Value v;
-    v.kind = Kind::Number;
-    v.text = std::string(s_.substr(b, pos_ - b));
-    v.span = {static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(pos_)};
-    return v;
+    size_t e = pos_;
+    pos_ = b;
+    std::uint32_t i = push(Kind::Number);
+    pos_ = e;
+    Slot& sl = base_[i];
+    sl.text = s_.data() + b;
+    sl.text_len = static_cast<std::uint32_t>(e - b);
+    close(i);
   }
 
   static int hexval(char c) {
@@ -172,7 +206,7 @@ class Parser {
     }
   }
 
-  // Validates one UTF-8 sequence starting at pos_; returns its length or fails.
+  // Validates one UTF-8 sequence starting at `at`; returns its length or fails.
   size_t utf8_len(size_t at) {
     auto u = [&](size_t i) { return static_cast<unsigned char>(s_[i]); };
     unsigned char c = u(at);
@@ -207,6 +241,18 @@ class Parser {
     constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7fULL, kOnes = 0x0101010101010101ULL;
     const char* d = s_.data();
     const size_t n = s_.size();
+#ifdef __SSE2__
+    // Sixteen bytes at a time where SSE2 is there (always on x86-64): `"`, `\\`, and (as signed
+    // bytes) anything below 0x20, which includes every byte >= 0x80.
+    const __m128i quote16 = _mm_set1_epi8('"'), slash16 = _mm_set1_epi8('\\'), space16 = _mm_set1_epi8(0x20);
+    while (at + 16 <= n) {
+      __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + at));
+      __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, quote16), _mm_cmpeq_epi8(w, slash16)),
+                                     _mm_cmplt_epi8(w, space16));
+      if (int mask = _mm_movemask_epi8(special)) return at + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+      at += 16;
+    }
+#endif
     while (at + 8 <= n) {
       std::uint64_t w;
       std::memcpy(&w, d + at, 8);
@@ -226,13 +272,33 @@ class Parser {
     return at;
   }
 
-  std::string string() {
+  // A string starting at pos_ (its opening quote). The common case, plain ASCII up to the closing
+  // quote, is a view into the source. Otherwise the decoded value is appended to the document's
+  // `decoded_` buffer, which is first given room for the whole text: a decoded string is never
+  // longer than its source bytes (escapes shrink, UTF-8 is copied), so the buffer never
+  // reallocates during the parse and earlier views into it stay valid.
+  std::string_view string() {
+    size_t run = plain_run(pos_ + 1);
+    if (run < s_.size() && s_[run] == '"') [[likely]] {
+      std::string_view v(s_.data() + pos_ + 1, run - pos_ - 1);
+      pos_ = run + 1;
+      return v;
+    }
+    return decode_string(run);
+  }
+
+  // The rest of string(): the string at pos_ has an escape or a non-ASCII byte at `run`, or is
+  // unterminated.
+  [[gnu::noinline]] std::string_view decode_string(size_t run) {
     size_t b = pos_;
-    ++pos_;  // opening quote
-    std::string out;
+    pos_ = run;
+    if (decoded_.capacity() < s_.size()) decoded_.reserve(s_.size());
+    std::string& out = decoded_;
+    const size_t from = out.size();
+    out.append(s_.data() + b + 1, run - b - 1);
     for (;;) {
       // Fast path: copy a run of plain printable ASCII in one go.
-      size_t run = plain_run(pos_);
+      run = plain_run(pos_);
       if (run > pos_) {
         out.append(s_.data() + pos_, run - pos_);
         pos_ = run;
@@ -241,7 +307,7 @@ class Parser {
       unsigned char c = static_cast<unsigned char>(s_[pos_]);
       if (c == '"') {
         ++pos_;
-        return out;
+        return std::string_view(out).substr(from);
       }
       if (c == '\\') {
         if (pos_ + 1 >= s_.size()) fail("unterminated string", b, s_.size());
@@ -288,73 +354,97 @@ class Parser {
     }
   }
 
-  Value array(std::uint32_t depth) {
-    Value v;
-    v.kind = Kind::Array;
+  void array(std::uint32_t depth) {
+    std::uint32_t self = push(Kind::Array);
     size_t b = pos_++;
     skip_ws();
     if (pos_ < s_.size() && s_[pos_] == ']') {
       ++pos_;
-      v.span = {static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(pos_)};
-      return v;
+      return close(self);
     }
+    std::uint32_t count = 0;
     for (;;) {
       skip_ws();
-      v.items.push_back(value(depth + 1));
+      value(depth + 1);
+      ++count;
       skip_ws();
       if (pos_ >= s_.size()) fail("unterminated array", b, b + 1, "add the closing `]`");
       if (s_[pos_] == ',') { ++pos_; continue; }
       if (s_[pos_] == ']') { ++pos_; break; }
       fail("expected `,` or `]` in array, found " + describe_here(), pos_, pos_ + 1);
     }
-    v.span = {static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(pos_)};
-    return v;
+    base_[self].count = count;
+    close(self);
   }
 
-  // Is the last member's key used by an earlier one? Linear for small objects, hashed for large
-  // ones, so an object with many keys cannot make parsing quadratic.
-  static bool is_duplicate(const std::vector<Member>& members, std::unordered_set<std::string>& keys) {
-    const std::string& key = members.back().key;
-    size_t n = members.size();
-    if (n <= 16) {
-      for (size_t i = 0; i + 1 < n; ++i)
-        if (members[i].key == key) return true;
+  static std::string_view key_of(const Slot& sl) { return {sl.key, sl.key_len}; }
+
+  // Is the member at `last` (the count-th child of `self`) named as an earlier one? Linear for
+  // small objects; past 16 members through `seen`, an open-addressing table of member indices
+  // (filled on first use), so an object with many keys cannot make parsing quadratic.
+  bool is_duplicate(std::uint32_t self, std::uint32_t last, std::uint32_t count, std::vector<std::uint32_t>& seen) const {
+    std::string_view key = key_of(base_[last]);
+    if (count <= 16) {
+      for (std::uint32_t i = self + 1; i != last; i = base_[i].next)
+        if (key_of(base_[i]) == key) return true;
       return false;
     }
-    if (keys.empty())
-      for (size_t i = 0; i + 1 < n; ++i) keys.insert(members[i].key);
-    return !keys.insert(key).second;
+    if (seen.empty() || 2 * count > seen.size()) {  // (re)build at most half full
+      size_t size = 64;
+      while (size < 4 * static_cast<size_t>(count)) size *= 2;
+      seen.assign(size, 0);
+      for (std::uint32_t i = self + 1; i != last; i = base_[i].next) insert_key(seen, i);
+    }
+    return !insert_key(seen, last);
   }
 
-  Value object(std::uint32_t depth) {
-    std::unordered_set<std::string> keys;  // copies (members move as the vector grows); only past 16 members
-    Value v;
-    v.kind = Kind::Object;
+  // Adds member slot `i` to `seen` (slot + 1 per entry, 0 = empty; size a power of two); false if
+  // a member with the same key is there already.
+  bool insert_key(std::vector<std::uint32_t>& seen, std::uint32_t i) const {
+    std::string_view key = key_of(base_[i]);
+    std::uint64_t h = 14695981039346656037ULL;  // FNV-1a
+    for (char ch : key) h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ULL;
+    const size_t mask = seen.size() - 1;
+    for (size_t at = static_cast<size_t>(h ^ (h >> 29)) & mask;; at = (at + 1) & mask) {
+      if (seen[at] == 0) {
+        seen[at] = i + 1;
+        return true;
+      }
+      if (key_of(base_[seen[at] - 1]) == key) return false;
+    }
+  }
+
+  void object(std::uint32_t depth) {
+    std::vector<std::uint32_t> seen;  // only past 16 members
+    std::uint32_t self = push(Kind::Object);
     size_t b = pos_++;
     skip_ws();
     if (pos_ < s_.size() && s_[pos_] == '}') {
       ++pos_;
-      v.span = {static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(pos_)};
-      return v;
+      return close(self);
     }
+    std::uint32_t count = 0;
     for (;;) {
       skip_ws();
       if (pos_ >= s_.size()) fail("unterminated object", b, b + 1, "add the closing `}`");
       if (s_[pos_] != '"') fail("expected a string key, found " + describe_here(), pos_, pos_ + 1,
                                s_[pos_] == '}' ? "remove the trailing `,`" : "");
-      if (v.members.empty()) v.members.reserve(4);  // skip the 1-2 regrowth (each moves every member)
-      v.members.emplace_back();  // built in place: Values are large, moving them is not free
-      Member& m = v.members.back();
       size_t kb = pos_;
-      m.key = string();
-      m.key_span = {static_cast<std::uint32_t>(kb), static_cast<std::uint32_t>(pos_)};
+      std::string_view key = string();
+      Span key_span = span(kb, pos_);
       skip_ws();
       if (pos_ >= s_.size() || s_[pos_] != ':') fail("expected `:` after key, found " + describe_here(), pos_, pos_ + 1);
       ++pos_;
       skip_ws();
-      m.value = value(depth + 1);  // `m` stays valid: parsing the value never touches `v`
-      if (is_duplicate(v.members, keys)) {
-        diags_.push_back({"json.duplicate-key", Severity::Error, "duplicate key `" + m.key + "`", m.key_span,
+      std::uint32_t member = used_;
+      value(depth + 1);
+      ++count;
+      Slot& m = base_[member];
+      m.key = key.data();
+      m.key_len = static_cast<std::uint32_t>(key.size());
+      m.key_span = key_span;
+      if (is_duplicate(self, member, count, seen)) {
+        diags_.push_back({"json.duplicate-key", Severity::Error, "duplicate key `" + std::string(key) + "`", key_span,
                           "IAM rejects repeated keys; merge the two entries"});
       }
       skip_ws();
@@ -363,42 +453,92 @@ class Parser {
       if (s_[pos_] == '}') { ++pos_; break; }
       fail("expected `,` or `}` in object, found " + describe_here(), pos_, pos_ + 1);
     }
-    v.span = {static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(pos_)};
-    return v;
+    base_[self].count = count;
+    close(self);
   }
 
   std::string_view s_;
   const ParseOptions& opt_;
   std::vector<Diagnostic>& diags_;
+  std::vector<Slot>& slots_;
+  Slot* base_ = nullptr;  ///< slots_.data(), refreshed by push() (the only place slots_ grows)
+  std::uint32_t used_ = 0;  ///< slots_.size()
+  std::string& decoded_;
   size_t pos_ = 0;
 };
 
-}  // namespace
+bool Document::parse(std::string_view text, std::vector<Diagnostic>& diagnostics, const ParseOptions& options) {
+  slots_.clear();
+  decoded_.clear();
+  DocumentParser p(text, options, diagnostics, *this);
+  try {
+    p.run();
+    return true;
+  } catch (const Abort&) {
+    slots_.clear();
+    return false;
+  }
+}
+
+void Document::add_value(const Value& v) {
+  auto self = static_cast<std::uint32_t>(slots_.size());
+  {
+    Slot& sl = slots_.emplace_back();
+    sl.kind = v.kind;
+    sl.boolean = v.boolean;
+    sl.span = v.span;
+    sl.text = v.text.data();
+    sl.text_len = static_cast<std::uint32_t>(v.text.size());
+  }
+  if (v.kind == Kind::Array) {
+    for (const auto& i : v.items) add_value(i);
+    slots_[self].count = static_cast<std::uint32_t>(v.items.size());
+  } else if (v.kind == Kind::Object) {
+    for (const auto& m : v.members) {
+      auto member = static_cast<std::uint32_t>(slots_.size());
+      add_value(m.value);
+      Slot& sl = slots_[member];
+      sl.key = m.key.data();
+      sl.key_len = static_cast<std::uint32_t>(m.key.size());
+      sl.key_span = m.key_span;
+    }
+    slots_[self].count = static_cast<std::uint32_t>(v.members.size());
+  }
+  slots_[self].next = static_cast<std::uint32_t>(slots_.size());
+}
+
+void Document::assign(const Value& v) {
+  slots_.clear();
+  decoded_.clear();
+  add_value(v);
+}
+
+Value Document::to_value(Node n) {
+  Value v;
+  if (!n) return v;
+  v.kind = n.kind();
+  v.boolean = n.boolean();
+  v.text = n.text();
+  v.span = n.span();
+  if (v.kind == Kind::Array) {
+    v.items.reserve(n.size());
+    for (Node i : n) v.items.push_back(to_value(i));
+  } else if (v.kind == Kind::Object) {
+    v.members.reserve(n.size());
+    for (Node m : n) {
+      Member& mm = v.members.emplace_back();
+      mm.key = m.key();
+      mm.key_span = m.key_span();
+      mm.value = to_value(m);
+    }
+  }
+  return v;
+}
 
 ParseResult parse(std::string_view text, const ParseOptions& options) {
   ParseResult r;
-  if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") {
-    // A UTF-8 byte-order mark: skip it but keep offsets true by parsing the tail in place.
-    ParseResult tail = parse(text.substr(3), options);
-    auto shift = [](base::Span& s) { s.begin += 3; s.end += 3; };
-    for (auto& d : tail.diagnostics) shift(d.span);
-    // Spans inside the value are shifted lazily by walking the tree.
-    struct Walk {
-      static void go(Value& v, decltype(shift)& f) {
-        f(v.span);
-        for (auto& i : v.items) go(i, f);
-        for (auto& m : v.members) { f(m.key_span); go(m.value, f); }
-      }
-    };
-    Walk::go(tail.value, shift);
-    return tail;
-  }
-  Parser p(text, options, r.diagnostics);
-  try {
-    r.value = p.run();
-  } catch (const Abort&) {
-    r.value = Value{};
-  }
+  Document doc;
+  if (doc.parse(text, r.diagnostics, options)) r.value = Document::to_value(doc.root());
   return r;
 }
 

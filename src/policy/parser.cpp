@@ -2,6 +2,7 @@
 // AWS: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "iamforge/base/strings.hpp"
 #include "iamforge/policy/policy.hpp"
@@ -12,9 +13,16 @@ using base::Diagnostic;
 using base::Severity;
 using base::Span;
 using json::Kind;
-using json::Value;
+using json::Node;
 
 namespace {
+
+// `a == b` for a literal `b`, inlined (a length test, then a compare of known size): the string_view
+// operator== is an out-of-line call on these hot paths (every key of every statement).
+template <std::size_t N>
+inline bool is(std::string_view a, const char (&b)[N]) {
+  return a.size() == N - 1 && std::memcmp(a.data(), b, N - 1) == 0;
+}
 
 struct OpInfo {
   std::string_view name;
@@ -90,94 +98,135 @@ namespace {
 
 class Parser {
  public:
-  Parser(PolicyType type, std::vector<Diagnostic>& d) : type_(type), diags_(d) {}
+  /// `prune_to`: when not empty, run() keeps only the statements that can apply to this action
+  /// (parse_for_action).
+  Parser(PolicyType type, std::vector<Diagnostic>& d, std::string_view prune_to = {})
+      : type_(type), diags_(&d), prune_to_(prune_to) {}
 
-  Policy run(const Value& doc) {
+  Policy run(Node doc) {
     Policy p;
     if (!doc.is_object()) {
-      error("policy.not-object", "a policy must be a JSON object, found " + std::string(json::to_string(doc.kind)),
-            doc.span);
+      error("policy.not-object", "a policy must be a JSON object, found " + std::string(json::to_string(doc.kind())),
+            doc.span());
       return p;
     }
-    const Value* statement = nullptr;
-    Span statement_key{};
-    for (const auto& m : doc.members) {
-      if (m.key == "Version") {
-        p.version_span = m.value.span;
-        if (!m.value.is_string()) {
-          wrong_type("Version", "a string", m.value);
-        } else if (m.value.text == "2012-10-17") {
+    Node statement;
+    for (Node m : doc) {
+      std::string_view k = m.key();
+      if (is(k, "Version")) {
+        p.version_span = m.span();
+        if (!m.is_string()) {
+          wrong_type("Version", "a string", m);
+        } else if (is(m.text(), "2012-10-17")) {
           p.version = Version::V2012_10_17;
-        } else if (m.value.text == "2008-10-17") {
+        } else if (is(m.text(), "2008-10-17")) {
           p.version = Version::V2008_10_17;
         } else {
-          error("policy.invalid-version", "unknown policy version `" + m.value.text + "`", m.value.span,
+          error("policy.invalid-version", "unknown policy version `" + std::string(m.text()) + "`", m.span(),
                 "use `2012-10-17`");
         }
-      } else if (m.key == "Id") {
-        if (!m.value.is_string()) wrong_type("Id", "a string", m.value);
-        else p.id = Str{m.value.text, m.value.span};
-      } else if (m.key == "Statement") {
-        statement = &m.value;
-        statement_key = m.key_span;
+      } else if (is(k, "Id")) {
+        if (!m.is_string()) wrong_type("Id", "a string", m);
+        else p.id = str(m);
+      } else if (is(k, "Statement")) {
+        statement = m;
       } else {
         unknown_element(m, {"Version", "Id", "Statement"}, "top-level");
       }
     }
     if (!statement) {
-      error("policy.missing-statement", "the policy has no `Statement`", doc.span, "add a `Statement` array");
+      error("policy.missing-statement", "the policy has no `Statement`", doc.span(), "add a `Statement` array");
       return p;
     }
-    if (statement->is_object()) {
-      p.statements.push_back(parse_statement(*statement, 0));
-    } else if (statement->is_array()) {
-      if (statement->items.empty())
-        error("policy.empty-statement", "`Statement` is an empty array", statement->span,
+    if (statement.is_object()) {
+      p.statements.push_back(parse_statement(statement));
+    } else if (statement.is_array()) {
+      if (statement.empty())
+        error("policy.empty-statement", "`Statement` is an empty array", statement.span(),
               "a policy needs at least one statement");
-      uint32_t i = 0;
-      for (const auto& s : statement->items) {
+      p.statements.reserve(prune_to_.empty() ? statement.size() : 0);
+      Node first_left_out;
+      for (Node s : statement) {
         if (!s.is_object()) {
           wrong_type("a statement", "an object", s);
           continue;
         }
-        p.statements.push_back(parse_statement(s, i++));
+        if (!prune_to_.empty() && !may_apply(s)) {
+          // Parsed for its diagnostics only: its strings are not copied and it is not kept.
+          light_ = true;
+          (void)parse_statement(s);
+          light_ = false;
+          if (!first_left_out) first_left_out = s;
+          continue;
+        }
+        p.statements.push_back(parse_statement(s));
+      }
+      if (p.statements.empty() && first_left_out) {
+        // Keep one statement (it cannot apply) so that a policy never reaches the compiler
+        // empty; its diagnostics were reported above.
+        std::vector<Diagnostic> again;
+        std::vector<Diagnostic>* reported = diags_;
+        diags_ = &again;
+        p.statements.push_back(parse_statement(first_left_out));
+        diags_ = reported;
       }
     } else {
-      wrong_type("Statement", "an object or an array of objects", *statement);
+      wrong_type("Statement", "an object or an array of objects", statement);
     }
-    (void)statement_key;
     return p;
   }
 
  private:
-  void error(std::string code, std::string msg, Span span, std::string help = {}) {
-    diags_.push_back({std::move(code), Severity::Error, std::move(msg), span, std::move(help)});
-  }
-  void warn(std::string code, std::string msg, Span span, std::string help = {}) {
-    diags_.push_back({std::move(code), Severity::Warning, std::move(msg), span, std::move(help)});
-  }
-  void wrong_type(std::string_view what, std::string_view expected, const Value& v) {
-    error("policy.wrong-type",
-          std::string(what) + " must be " + std::string(expected) + ", found " + std::string(json::to_string(v.kind)),
-          v.span);
-  }
-  void unknown_element(const json::Member& m, std::vector<std::string_view> known, std::string_view where) {
-    std::string hint = base::did_you_mean(m.key, known);
-    error("policy.unknown-element", "unknown " + std::string(where) + " element `" + m.key + "`", m.key_span,
-          hint.empty() ? "" : "did you mean `" + hint + "`?");
+  Str str(Node v) const { return light_ ? Str{{}, v.span()} : Str{std::string(v.text()), v.span()}; }
+
+  // Can statement `s` apply to prune_to_? Only a statement whose every `Action` is a string or an
+  // array of strings, none of which can match, cannot (NotAction statements always can).
+  bool may_apply(Node s) const {
+    for (Node m : s) {
+      std::string_view k = m.key();
+      if (is(k, "NotAction")) return true;
+      if (k != "Action") continue;
+      if (m.is_string()) {
+        if (action_may_match(m.text(), prune_to_)) return true;
+      } else if (m.is_array()) {
+        for (Node a : m)
+          if (!a.is_string() || action_may_match(a.text(), prune_to_)) return true;
+      } else {
+        return true;
+      }
+    }
+    return false;
   }
 
-  // A string or a non-empty array of strings.
-  std::vector<Str> string_list(std::string_view element, const Value& v, bool allow_empty = false) {
+  void error(std::string code, std::string msg, Span span, std::string help = {}) {
+    diags_->push_back({std::move(code), Severity::Error, std::move(msg), span, std::move(help)});
+  }
+  void warn(std::string code, std::string msg, Span span, std::string help = {}) {
+    diags_->push_back({std::move(code), Severity::Warning, std::move(msg), span, std::move(help)});
+  }
+  void wrong_type(std::string_view what, std::string_view expected, Node v) {
+    error("policy.wrong-type",
+          std::string(what) + " must be " + std::string(expected) + ", found " + std::string(json::to_string(v.kind())),
+          v.span());
+  }
+  void unknown_element(Node m, std::vector<std::string_view> known, std::string_view where) {
+    std::string hint = base::did_you_mean(m.key(), known);
+    error("policy.unknown-element", "unknown " + std::string(where) + " element `" + std::string(m.key()) + "`",
+          m.key_span(), hint.empty() ? "" : "did you mean `" + hint + "`?");
+  }
+
+  // A string or a non-empty array of strings (in a light statement: checked, not collected).
+  std::vector<Str> string_list(std::string_view element, Node v, bool allow_empty = false) {
     std::vector<Str> out;
     if (v.is_string()) {
-      out.push_back({v.text, v.span});
+      if (!light_) out.push_back(str(v));
     } else if (v.is_array()) {
-      if (v.items.empty() && !allow_empty)
-        error("policy.empty-list", "`" + std::string(element) + "` is an empty array", v.span);
-      for (const auto& item : v.items) {
-        if (item.is_string()) out.push_back({item.text, item.span});
-        else wrong_type(std::string("an entry of `") + std::string(element) + "`", "a string", item);
+      if (v.empty() && !allow_empty)
+        error("policy.empty-list", "`" + std::string(element) + "` is an empty array", v.span());
+      if (!light_) out.reserve(v.size());
+      for (Node item : v) {
+        if (!item.is_string()) wrong_type(std::string("an entry of `") + std::string(element) + "`", "a string", item);
+        else if (!light_) out.push_back(str(item));
       }
     } else {
       wrong_type("`" + std::string(element) + "`", "a string or an array of strings", v);
@@ -185,125 +234,129 @@ class Parser {
     return out;
   }
 
-  Statement parse_statement(const Value& s, uint32_t index) {
-    (void)index;
+  Statement parse_statement(Node s) {
     Statement st;
-    st.span = s.span;
+    st.span = s.span();
     bool has_effect = false, has_action = false;
-    const json::Member *action = nullptr, *not_action = nullptr, *resource = nullptr, *not_resource = nullptr,
-                       *principal = nullptr, *not_principal = nullptr;
-    for (const auto& m : s.members) {
-      const std::string& k = m.key;
-      if (k == "Sid") {
-        if (!m.value.is_string()) wrong_type("`Sid`", "a string", m.value);
-        else st.sid = Str{m.value.text, m.value.span};
-      } else if (k == "Effect") {
+    Node action, not_action, resource, not_resource, principal, not_principal;
+    for (Node m : s) {
+      std::string_view k = m.key();
+      if (is(k, "Sid")) {
+        if (!m.is_string()) wrong_type("`Sid`", "a string", m);
+        else st.sid = str(m);
+      } else if (is(k, "Effect")) {
         has_effect = true;
-        st.effect_span = m.value.span;
-        if (!m.value.is_string()) {
-          wrong_type("`Effect`", "a string", m.value);
-        } else if (m.value.text == "Allow") {
+        st.effect_span = m.span();
+        if (!m.is_string()) {
+          wrong_type("`Effect`", "a string", m);
+        } else if (is(m.text(), "Allow")) {
           st.effect = Effect::Allow;
-        } else if (m.value.text == "Deny") {
+        } else if (is(m.text(), "Deny")) {
           st.effect = Effect::Deny;
         } else {
-          std::string hint = base::did_you_mean(m.value.text, {"Allow", "Deny"});
-          error("policy.unknown-effect", "unknown effect `" + m.value.text + "`", m.value.span,
+          std::string hint = base::did_you_mean(m.text(), {"Allow", "Deny"});
+          error("policy.unknown-effect", "unknown effect `" + std::string(m.text()) + "`", m.span(),
                 hint.empty() ? "expected `Allow` or `Deny`" : "did you mean `" + hint + "`?");
         }
-      } else if (k == "Action") action = &m;
-      else if (k == "NotAction") not_action = &m;
-      else if (k == "Resource") resource = &m;
-      else if (k == "NotResource") not_resource = &m;
-      else if (k == "Principal") principal = &m;
-      else if (k == "NotPrincipal") not_principal = &m;
-      else if (k == "Condition") parse_conditions(m.value, st);
+      } else if (is(k, "Action")) action = m;
+      else if (is(k, "NotAction")) not_action = m;
+      else if (is(k, "Resource")) resource = m;
+      else if (is(k, "NotResource")) not_resource = m;
+      else if (is(k, "Principal")) principal = m;
+      else if (is(k, "NotPrincipal")) not_principal = m;
+      else if (is(k, "Condition")) parse_conditions(m, st);
       else unknown_element(m, {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource",
                                "NotResource", "Condition"}, "statement");
     }
-    if (!has_effect) error("policy.missing-effect", "the statement has no `Effect`", s.span, "add `\"Effect\": \"Allow\"`");
+    if (!has_effect) error("policy.missing-effect", "the statement has no `Effect`", s.span(), "add `\"Effect\": \"Allow\"`");
 
     // Action / NotAction: exactly one.
     if (action && not_action) {
-      error("policy.action-and-notaction", "a statement cannot have both `Action` and `NotAction`", not_action->key_span);
+      error("policy.action-and-notaction", "a statement cannot have both `Action` and `NotAction`", not_action.key_span());
     }
-    if (const json::Member* a = action ? action : not_action) {
+    if (Node a = action ? action : not_action) {
       has_action = true;
-      st.not_action = a == not_action;
-      st.action_span = a->value.span;
-      st.actions = string_list(a->key, a->value);
+      st.not_action = !action;
+      st.action_span = a.span();
+      st.actions = string_list(a.key(), a);
     }
     if (!has_action)
-      error("policy.missing-action", "the statement has no `Action` or `NotAction`", s.span);
+      error("policy.missing-action", "the statement has no `Action` or `NotAction`", s.span());
 
     // Resource / NotResource.
     if (resource && not_resource)
       error("policy.resource-and-notresource", "a statement cannot have both `Resource` and `NotResource`",
-            not_resource->key_span);
-    if (const json::Member* r = resource ? resource : not_resource) {
+            not_resource.key_span());
+    if (Node r = resource ? resource : not_resource) {
       st.has_resource = true;
-      st.not_resource = r == not_resource;
-      st.resource_span = r->key_span;
-      st.resources = string_list(r->key, r->value);
+      st.not_resource = !resource;
+      st.resource_span = r.key_span();
+      st.resources = string_list(r.key(), r);
       if (type_ == PolicyType::Trust)
-        error("policy.resource-forbidden", "a trust policy cannot have `" + r->key + "`", r->key_span,
+        error("policy.resource-forbidden", "a trust policy cannot have `" + std::string(r.key()) + "`", r.key_span(),
               "remove it: the resource is the role itself");
     } else if (type_ != PolicyType::Trust && type_ != PolicyType::Resource) {
-      error("policy.missing-resource", "the statement has no `Resource` or `NotResource`", s.span,
+      error("policy.missing-resource", "the statement has no `Resource` or `NotResource`", s.span(),
             "add `\"Resource\": \"*\"` or a resource ARN");
     }
 
     // Principal / NotPrincipal.
     if (principal && not_principal)
       error("policy.principal-and-notprincipal", "a statement cannot have both `Principal` and `NotPrincipal`",
-            not_principal->key_span);
-    if (const json::Member* p = principal ? principal : not_principal) {
+            not_principal.key_span());
+    if (Node p = principal ? principal : not_principal) {
       st.has_principal = true;
-      st.not_principal = p == not_principal;
-      st.principal_span = p->key_span;
-      parse_principal(p->value, st);
+      st.not_principal = !principal;
+      st.principal_span = p.key_span();
+      parse_principal(p, st);
       if (is_identity_like(type_))
-        error("policy.principal-forbidden", "a " + std::string(to_string(type_)) + " policy cannot have `" + p->key + "`",
-              p->key_span, "principals belong in resource-based and trust policies");
+        error("policy.principal-forbidden",
+              "a " + std::string(to_string(type_)) + " policy cannot have `" + std::string(p.key()) + "`", p.key_span(),
+              "principals belong in resource-based and trust policies");
       else if (st.not_principal && (type_ == PolicyType::Trust || type_ == PolicyType::Rcp))
         error("policy.notprincipal-forbidden", "a " + std::string(to_string(type_)) + " policy cannot have `NotPrincipal`",
-              p->key_span);
+              p.key_span());
       else if (st.not_principal && st.effect == Effect::Allow)
         warn("policy.allow-notprincipal", "`NotPrincipal` with `Allow` grants access to everyone not listed",
-             p->key_span, "most resource-based policies reject it; name the principals with `Principal`");
+             p.key_span(), "most resource-based policies reject it; name the principals with `Principal`");
     } else if (type_ == PolicyType::Resource || type_ == PolicyType::Trust || type_ == PolicyType::Rcp) {
       error("policy.missing-principal", "a " + std::string(to_string(type_)) + " policy statement needs a `Principal`",
-            s.span);
+            s.span());
     }
     return st;
   }
 
-  void parse_principal(const Value& v, Statement& st) {
+  void parse_principal(Node v, Statement& st) {
     if (v.is_string()) {
-      if (v.text == "*") st.principals.push_back({PrincipalKind::Wildcard, "", v.span});
+      if (is(v.text(), "*")) st.principals.push_back({PrincipalKind::Wildcard, "", v.span()});
       else
-        error("policy.invalid-principal", "a principal string must be `*`, found `" + v.text + "`", v.span,
-              "use a map such as {\"AWS\": \"" + v.text + "\"}");
+        error("policy.invalid-principal", "a principal string must be `*`, found `" + std::string(v.text()) + "`",
+              v.span(), "use a map such as {\"AWS\": \"" + std::string(v.text()) + "\"}");
       return;
     }
     if (!v.is_object()) {
       wrong_type("`Principal`", "`*` or an object", v);
       return;
     }
-    if (v.members.empty()) error("policy.empty-principal", "the principal map is empty", v.span);
-    for (const auto& m : v.members) {
+    if (v.empty()) error("policy.empty-principal", "the principal map is empty", v.span());
+    for (Node m : v) {
+      std::string_view k = m.key();
       PrincipalKind kind;
-      if (m.key == "AWS") kind = PrincipalKind::Aws;
-      else if (m.key == "Service") kind = PrincipalKind::Service;
-      else if (m.key == "Federated") kind = PrincipalKind::Federated;
-      else if (m.key == "CanonicalUser") kind = PrincipalKind::CanonicalUser;
+      if (is(k, "AWS")) kind = PrincipalKind::Aws;
+      else if (is(k, "Service")) kind = PrincipalKind::Service;
+      else if (is(k, "Federated")) kind = PrincipalKind::Federated;
+      else if (is(k, "CanonicalUser")) kind = PrincipalKind::CanonicalUser;
       else {
-        std::string hint = base::did_you_mean(m.key, {"AWS", "Service", "Federated", "CanonicalUser"});
-        error("policy.unknown-principal-type", "unknown principal type `" + m.key + "`", m.key_span,
+        std::string hint = base::did_you_mean(k, {"AWS", "Service", "Federated", "CanonicalUser"});
+        error("policy.unknown-principal-type", "unknown principal type `" + std::string(k) + "`", m.key_span(),
               hint.empty() ? "expected `AWS`, `Service`, `Federated` or `CanonicalUser`" : "did you mean `" + hint + "`?");
         continue;
       }
-      for (auto& s : string_list(m.key, m.value)) {
+      const bool light = light_;
+      light_ = false;  // principal values are checked below, so always copied
+      std::vector<Str> values = string_list(k, m);
+      light_ = light;
+      for (auto& s : values) {
         if (s.value.find('*') != std::string::npos && s.value != "*")
           error("policy.invalid-principal", "a principal cannot contain a partial wildcard: `" + s.value + "`", s.span,
                 "use `*` with a condition on `aws:PrincipalArn` instead");
@@ -312,7 +365,7 @@ class Parser {
     }
   }
 
-  void parse_conditions(const Value& v, Statement& st) {
+  void parse_conditions(Node v, Statement& st) {
     if (!v.is_object()) {
       wrong_type("`Condition`", "an object", v);
       return;
@@ -321,75 +374,83 @@ class Parser {
       auto n = all_condition_op_names();
       return n;
     }();
-    for (const auto& opm : v.members) {
-      std::string_view text = opm.key;
-      Condition base_c;
-      base_c.op_text = opm.key;
-      base_c.op_span = opm.key_span;
+    for (Node opm : v) {
+      const std::string_view op_key = opm.key();
+      std::string_view text = op_key;
+      Qualifier qualifier = Qualifier::None;
+      bool if_exists = false;
       if (text.substr(0, 13) == "ForAllValues:") {
-        base_c.qualifier = Qualifier::ForAllValues;
+        qualifier = Qualifier::ForAllValues;
         text.remove_prefix(13);
       } else if (text.substr(0, 12) == "ForAnyValue:") {
-        base_c.qualifier = Qualifier::ForAnyValue;
+        qualifier = Qualifier::ForAnyValue;
         text.remove_prefix(12);
       } else if (auto colon = text.find(':'); colon != std::string_view::npos) {
         std::string q(text.substr(0, colon));
         std::string hint = base::did_you_mean(q, {"ForAllValues", "ForAnyValue"});
-        error("policy.unknown-qualifier", "unknown condition qualifier `" + q + "`", opm.key_span,
+        error("policy.unknown-qualifier", "unknown condition qualifier `" + q + "`", opm.key_span(),
               hint.empty() ? "expected `ForAllValues` or `ForAnyValue`" : "did you mean `" + hint + "`?");
         continue;
       }
       std::optional<ConditionOp> op = condition_op_from_string(text);
       if (!op && text.size() > 8 && text.substr(text.size() - 8) == "IfExists") {
         op = condition_op_from_string(text.substr(0, text.size() - 8));
-        base_c.if_exists = true;
+        if_exists = true;
         if (op == ConditionOp::Null) {
-          error("policy.null-ifexists", "`NullIfExists` is not an operator", opm.key_span, "use `Null`");
+          error("policy.null-ifexists", "`NullIfExists` is not an operator", opm.key_span(), "use `Null`");
           continue;
         }
       }
       if (!op) {
         std::string hint = base::did_you_mean(text, names);
-        error("policy.unknown-condition-operator", "unknown condition operator `" + std::string(text) + "`", opm.key_span,
-              hint.empty() ? "" : "did you mean `" + hint + "`?");
+        error("policy.unknown-condition-operator", "unknown condition operator `" + std::string(text) + "`",
+              opm.key_span(), hint.empty() ? "" : "did you mean `" + hint + "`?");
         continue;
       }
-      base_c.op = *op;
-      if (!opm.value.is_object()) {
-        wrong_type("the value of `" + opm.key + "`", "an object of condition keys", opm.value);
+      if (!opm.is_object()) {
+        wrong_type("the value of `" + std::string(op_key) + "`", "an object of condition keys", opm);
         continue;
       }
-      if (opm.value.members.empty())
-        error("policy.empty-condition", "`" + opm.key + "` has no condition keys", opm.value.span);
-      for (const auto& km : opm.value.members) {
-        Condition c = base_c;
-        c.key = km.key;
-        c.key_span = km.key_span;
-        auto add = [&](const Value& val) {
-          if (val.is_string() || val.kind == Kind::Number || val.kind == Kind::Bool)
-            c.values.push_back({val.text, val.span});
-          else
+      if (opm.empty())
+        error("policy.empty-condition", "`" + std::string(op_key) + "` has no condition keys", opm.span());
+      for (Node km : opm) {
+        Condition scratch;  // a light statement's conditions are checked, not kept
+        Condition& c = light_ ? scratch : st.conditions.emplace_back();
+        auto add = [&](Node val) {
+          if (!(val.is_string() || val.kind() == Kind::Number || val.kind() == Kind::Bool))
             wrong_type("a condition value", "a string, number or boolean", val);
+          else if (!light_)
+            c.values.push_back(str(val));
         };
-        if (km.value.is_array()) {
-          if (km.value.items.empty())
-            error("policy.empty-list", "condition key `" + km.key + "` has an empty value list", km.value.span);
-          for (const auto& item : km.value.items) add(item);
+        if (km.is_array()) {
+          if (km.empty())
+            error("policy.empty-list", "condition key `" + std::string(km.key()) + "` has an empty value list", km.span());
+          if (!light_) c.values.reserve(km.size());
+          for (Node item : km) add(item);
         } else {
-          add(km.value);
+          add(km);
         }
-        st.conditions.push_back(std::move(c));
+        if (light_) continue;
+        c.op = *op;
+        c.qualifier = qualifier;
+        c.if_exists = if_exists;
+        c.op_text = op_key;
+        c.op_span = opm.key_span();
+        c.key = km.key();
+        c.key_span = km.key_span();
       }
     }
   }
 
   PolicyType type_;
-  std::vector<Diagnostic>& diags_;
+  std::vector<Diagnostic>* diags_;
+  std::string_view prune_to_;
+  bool light_ = false;  ///< parsing a statement that will not be kept: don't copy its strings
 };
 
 }  // namespace
 
-ParseResult parse(const json::Value& doc, PolicyType type) {
+ParseResult parse(json::Node doc, PolicyType type) {
   ParseResult r;
   Parser p(type, r.diagnostics);
   r.policy = p.run(doc);
@@ -397,15 +458,60 @@ ParseResult parse(const json::Value& doc, PolicyType type) {
   return r;
 }
 
+ParseResult parse_for_action(json::Node doc, PolicyType type, std::string_view action) {
+  if (action.find(':') == std::string_view::npos) return parse(doc, type);  // see action_may_match
+  ParseResult r;
+  Parser p(type, r.diagnostics, action);
+  r.policy = p.run(doc);
+  base::sort_by_position(r.diagnostics);
+  return r;
+}
+
+bool action_may_match(std::string_view pat, std::string_view act) {
+  auto lower = [](char ch) { return static_cast<unsigned char>(ch - 'A') < 26 ? static_cast<char>(ch | 0x20) : ch; };
+  // The literal prefix first (most patterns are "service:Name" or "service:Prefix*"), which
+  // rejects another service's patterns at their first differing byte.
+  size_t i = 0;
+  for (; i < pat.size() && pat[i] != '*' && pat[i] != '?'; ++i)
+    if (i >= act.size() || lower(pat[i]) != lower(act[i])) return false;
+  if (i == pat.size()) return i == act.size();
+  if (pat.find_first_not_of('*', i) == std::string_view::npos) return true;  // "prefix*"
+  // Iterative glob over the rest, backtracking to the last `*` only (no recursion).
+  size_t p = i, a = i, star = std::string_view::npos, resume = 0;
+  while (a < act.size()) {
+    if (p < pat.size() && pat[p] == '*') {
+      star = p++;
+      resume = a;
+    } else if (p < pat.size() && (pat[p] == '?' || lower(pat[p]) == lower(act[a]))) {
+      ++p;
+      ++a;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      a = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pat.size() && pat[p] == '*') ++p;
+  return p == pat.size();
+}
+
+ParseResult parse(const json::Value& doc, PolicyType type) {
+  json::Document d;
+  d.assign(doc);
+  return parse(d.root(), type);
+}
+
 ParseResult parse(std::string_view text, PolicyType type) {
-  json::ParseResult j = json::parse(text);
-  if (j.value.kind == Kind::Null && !j.ok()) {  // syntax error: nothing to walk
+  std::vector<Diagnostic> json_diags;
+  json::Document d;
+  if (!d.parse(text, json_diags)) {  // syntax error: nothing to walk
     ParseResult r;
-    r.diagnostics = std::move(j.diagnostics);
+    r.diagnostics = std::move(json_diags);
     return r;
   }
-  ParseResult r = parse(j.value, type);
-  r.diagnostics.insert(r.diagnostics.begin(), j.diagnostics.begin(), j.diagnostics.end());
+  ParseResult r = parse(d.root(), type);
+  r.diagnostics.insert(r.diagnostics.begin(), json_diags.begin(), json_diags.end());
   base::sort_by_position(r.diagnostics);
   return r;
 }

@@ -82,3 +82,124 @@ TEST(Json, ManyKeysDuplicateDetection) {
   EXPECT_EQ(r.diagnostics[0].code, "json.duplicate-key");
   EXPECT_EQ(r.value.members.size(), 200001u);
 }
+
+// json::Document (the tape used by batch decoding and policy parsing) against the Value tree.
+namespace {
+
+void expect_same(const json::Value& v, json::Node n) {
+  ASSERT_TRUE(static_cast<bool>(n));
+  EXPECT_EQ(v.kind, n.kind());
+  EXPECT_EQ(v.boolean, n.boolean());
+  EXPECT_EQ(v.text, n.text());
+  EXPECT_EQ(v.span, n.span());
+  if (v.kind == json::Kind::Array) {
+    ASSERT_EQ(v.items.size(), n.size());
+    size_t i = 0;
+    for (json::Node c : n) expect_same(v.items[i++], c);
+    EXPECT_EQ(i, v.items.size());
+  } else if (v.kind == json::Kind::Object) {
+    ASSERT_EQ(v.members.size(), n.size());
+    size_t i = 0;
+    for (json::Node c : n) {
+      EXPECT_EQ(v.members[i].key, c.key());
+      EXPECT_EQ(v.members[i].key_span, c.key_span());
+      expect_same(v.members[i++].value, c);
+    }
+  }
+}
+
+}  // namespace
+
+TEST(JsonDocument, MatchesTheValueTree) {
+  const char* docs[] = {
+      R"({"a": [1, "x\n", true, null, false], "b": {"c": -2.5e3, "d": {}, "e": []}})",
+      "\xEF\xBB\xBF{\"bom\": [\"\\u00e9\\ud83d\\ude00\", \"caf\xC3\xA9\"]}",
+      R"(["plain", "esc\"aped", "\/\b\f\r\t", {"k\u0041": "v"}])",
+      "  42  ",
+      R"({"Effect": "Allow", "Effect": "Deny"})",
+  };
+  for (const char* text : docs) {
+    json::ParseResult r = json::parse(text);
+    json::Document d;
+    std::vector<base::Diagnostic> diags;
+    ASSERT_TRUE(d.parse(text, diags)) << text;
+    ASSERT_EQ(diags.size(), r.diagnostics.size());
+    expect_same(r.value, d.root());
+    // A document viewing the Value tree is the same tree again.
+    json::Document view;
+    view.assign(r.value);
+    expect_same(r.value, view.root());
+  }
+}
+
+TEST(JsonDocument, ErrorsAreThoseOfParse) {
+  for (const char* text : {"", "{\"a\": [1, 2,]}", "{\"a\":\"\\ud800\"}", "[1] x", "{\"a\" 1}", "\xEF\xBB\xBF", "\"\xFF\""}) {
+    json::ParseResult r = json::parse(text);
+    json::Document d;
+    std::vector<base::Diagnostic> diags;
+    EXPECT_FALSE(d.parse(text, diags)) << text;
+    EXPECT_FALSE(d.root());
+    ASSERT_EQ(diags.size(), r.diagnostics.size()) << text;
+    for (size_t i = 0; i < diags.size(); ++i) {
+      EXPECT_EQ(diags[i].code, r.diagnostics[i].code);
+      EXPECT_EQ(diags[i].message, r.diagnostics[i].message);
+      EXPECT_EQ(diags[i].span, r.diagnostics[i].span);
+    }
+  }
+  json::Document d;
+  std::vector<base::Diagnostic> diags;
+  EXPECT_FALSE(d.parse("\xEF\xBB\xBF  ", diags));
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_EQ(diags[0].code, "json.empty");
+  EXPECT_EQ(diags[0].span.begin, 3u);  // offsets are those of the text, BOM included
+}
+
+TEST(JsonDocument, FindAndAbsentNodes) {
+  json::Document d;
+  std::vector<base::Diagnostic> diags;
+  ASSERT_TRUE(d.parse(R"({"a": {"b": [1, 2]}, "a": 3})", diags));
+  json::Node a = d.root().find("a");
+  ASSERT_TRUE(a.is_object());  // the first of two
+  EXPECT_EQ(a.find("b").size(), 2u);
+  json::Node missing = d.root().find("zz");
+  EXPECT_FALSE(missing);
+  EXPECT_TRUE(missing.is_null());
+  EXPECT_EQ(missing.size(), 0u);
+  EXPECT_EQ(missing.find("x").kind(), json::Kind::Null);
+  EXPECT_EQ(missing.begin(), missing.end());
+  EXPECT_FALSE(a.find("b").find("x"));  // find on an array
+}
+
+TEST(JsonDocument, EscapedStringsStayValidAndReuseIsClean) {
+  // Many escaped strings: their decoded views must all survive the whole parse.
+  std::string text = "[";
+  for (int i = 0; i < 2000; ++i) text += std::string(i ? "," : "") + "\"s\\u00e9" + std::to_string(i) + "\\n\"";
+  text += "]";
+  json::Document d;
+  std::vector<base::Diagnostic> diags;
+  ASSERT_TRUE(d.parse(text, diags));
+  int i = 0;
+  for (json::Node n : d.root()) EXPECT_EQ(n.text(), "s\xC3\xA9" + std::to_string(i++) + "\n");
+  EXPECT_EQ(i, 2000);
+  // Reused for another text: nothing of the first remains.
+  ASSERT_TRUE(d.parse(R"({"x": "y"})", diags));
+  EXPECT_EQ(d.root().size(), 1u);
+  EXPECT_EQ(d.root().find("x").text(), "y");
+  ASSERT_FALSE(d.parse("{", diags));
+  EXPECT_FALSE(d.root());
+}
+
+TEST(JsonDocument, DuplicateKeysInLargeObjects) {
+  for (int n : {15, 16, 17, 40, 70, 300}) {
+    std::string doc = "{";
+    for (int i = 0; i < n; ++i) doc += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+    doc += "\"k" + std::to_string(n - 1) + "\":0,\"k0\":1,\"new\":2}";
+    json::Document d;
+    std::vector<base::Diagnostic> diags;
+    ASSERT_TRUE(d.parse(doc, diags));
+    ASSERT_EQ(diags.size(), 2u) << n;
+    EXPECT_EQ(diags[0].message, "duplicate key `k" + std::to_string(n - 1) + "`");
+    EXPECT_EQ(diags[1].message, "duplicate key `k0`");
+    EXPECT_EQ(d.root().size(), static_cast<std::uint32_t>(n + 3));
+  }
+}

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "case_runner.hpp"
+#include "iamforge/base/strings.hpp"
 #include "iamforge/json/json.hpp"
 #include "iamforge/policy/case_file.hpp"
 
@@ -221,4 +222,138 @@ TEST(Corpus, JsonStringsWithSpecialsAtEveryOffset) {
     bad.insert(at, 1, '\x01');  // a raw control character is an error wherever it is
     EXPECT_FALSE(json::parse("\"" + bad + "\"").ok()) << at;
   }
+}
+
+// Batch mode decodes cases from a json::Document and compiles only the statements that can apply to
+// the request's action (Prune::ToAction). Decisions must be those of the full policies, for every
+// visible and differential case, and for a sample of the same cases with other actions (one written
+// in the case's own policy with its wildcards made concrete, case-changed, unrelated, malformed).
+TEST(Corpus, PruningToTheActionKeepsEveryDecision) {
+  auto decide = [](const std::string& line, policy::Prune prune) {
+    json::Document doc;
+    std::vector<base::Diagnostic> diags;
+    EXPECT_TRUE(doc.parse(line, diags));
+    std::string id, err;
+    auto c = policy::case_from_json(doc.root(), line, id, err, policy::ActionIndex::Skip, nullptr, prune);
+    EXPECT_TRUE(c) << id << ": " << err;
+    return c ? policy::evaluate(c->set, c->request, policy::Explain::No).decision : policy::Decision::ImplicitlyDenied;
+  };
+  size_t n = 0, k = 0;
+  for (std::string file : {"data/corpus/eval-visible.jsonl", "data/differential/diff-cases.jsonl"}) {
+    std::string path = test::data_path(file);
+    if (!std::filesystem::exists(path)) continue;
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+      ASSERT_EQ(decide(line, policy::Prune::No), decide(line, policy::Prune::ToAction)) << line.substr(0, 100);
+      ++n;
+      if (k++ % 4) continue;
+      json::Document doc;
+      std::vector<base::Diagnostic> diags;
+      ASSERT_TRUE(doc.parse(line, diags));
+      json::Node act = doc.root().find("request").find("action");
+      ASSERT_TRUE(act.is_string());
+      std::vector<std::string> actions = {"*", "S3:GETOBJECT", "iam:PassRole", "noColon", "s3:Get:Object", "", "ec2:"};
+      for (json::Node list : {doc.root().find("identityPolicies"), doc.root().find("permissionsBoundaries")})
+        for (json::Node policy_doc : list)
+          for (json::Node st : policy_doc.find("Statement").is_object() ? json::Node() : policy_doc.find("Statement")) {
+            json::Node a = st.find("Action");
+            std::string pattern(a.is_string() ? a.text() : a.is_array() && !a.empty() ? (*a.begin()).text() : "");
+            for (char& ch : pattern)
+              if (ch == '*' || ch == '?') ch = 'X';
+            actions.push_back(pattern);
+            if (actions.size() > 12) break;
+          }
+      for (const auto& other : actions) {
+        std::string edited = line.substr(0, act.span().begin) + base::json_string(other) + line.substr(act.span().end);
+        ASSERT_EQ(decide(edited, policy::Prune::No), decide(edited, policy::Prune::ToAction))
+            << other << " in " << line.substr(0, 100);
+        ++n;
+      }
+    }
+  }
+  EXPECT_GT(n, 9000u);
+}
+
+// action_may_match is at least as permissive as the evaluator: whenever a one-statement policy
+// allows an action, the pattern "may match" it.
+TEST(Corpus, ActionMayMatchCoversTheEvaluator) {
+  const std::vector<std::string> patterns = {"*", "s3:*", "S3:Get*", "s3:GetObject", "s3:get?bject", "s3:*Object*",
+                                             "s3:*Obj?ct", "s3*", "*:GetObject", "s?:GetObject", "iam:Pass*Role",
+                                             "ec2:*Instances", "s3:", ":", "s3:Get*Acl*", "sagemaker:*NotebookInstance*",
+                                             "s3:${aws:username}", "**", "s3:**", "s3:Get:*", "*:*"};
+  const std::vector<std::string> actions = {"s3:GetObject", "S3:getobject", "s3:GetObjectAcl", "s3:PutObject", "s3:",
+                                            "iam:PassRole", "iam:PassSomeRole", "ec2:RunInstances", "ec2:Instances",
+                                            "sagemaker:StopNotebookInstance", "s3:Get:Object", "noColon", "", "s3:${aws:username}",
+                                            ":", "s4:GetObject"};
+  size_t allowed = 0;
+  for (const auto& pat : patterns) {
+    std::string doc = R"({"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":)" + base::json_string(pat) +
+                      R"(,"Resource":"*"}})";
+    policy::ParseResult r = policy::parse(doc, policy::PolicyType::Inline);
+    ASSERT_TRUE(r.ok()) << pat;
+    policy::CompiledPolicy cp(r.policy, policy::PolicyType::Inline, "p", policy::ActionIndex::Skip);
+    policy::PolicySet set;
+    set.identity.push_back(&cp);
+    for (const auto& act : actions) {
+      policy::Request req;
+      req.principal = "arn:aws:iam::123456789012:user/u";
+      req.action = act;
+      bool allows = policy::evaluate(set, req, policy::Explain::No).decision == policy::Decision::Allowed;
+      allowed += allows;
+      if (allows && act.find(':') != std::string::npos) {  // (colon-less actions are never pruned for)
+        EXPECT_TRUE(policy::action_may_match(pat, act)) << pat << " vs " << act;
+      }
+    }
+  }
+  EXPECT_GT(allowed, 20u);
+  EXPECT_FALSE(policy::action_may_match("s3:Put*", "s3:GetObject"));
+  EXPECT_FALSE(policy::action_may_match("ec2:*", "s3:GetObject"));
+  EXPECT_FALSE(policy::action_may_match("s3:GetObject", "s3:GetObjectAcl"));
+  EXPECT_TRUE(policy::action_may_match("S3:GET*ACL", "s3:GetObjectAcl"));
+}
+
+// parse_for_action reports exactly the diagnostics of parse, keeps the applicable statements in
+// order, and never returns an empty policy.
+TEST(Corpus, ParseForActionDiagnosticsAreThoseOfParse) {
+  const std::vector<std::string> docs = {
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*"},{"Effect":"Alow","Action":["s3:Put*"],"Resource":"*","Condition":{"StringLikeX":{"a":"b"},"StringEquals":{"k":[]}}},{"Sid":"x","Effect":"Deny","Action":"s3:Get*","Resource":"arn:aws:s3:::b/*"}]})",
+      R"({"Statement":[{"Effect":"Allow","Action":"iam:*","Principal":{"AWS":"arn:aws:iam::1:*"},"Resource":"*"}]})",
+      R"({"Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"},{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}]})",
+      R"({"Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"},{"Effect":"Deny","Action":"kms:*","Resource":"*"}]})",
+      R"({"Statement":[{"Effect":"Allow","Action":[1, "iam:*"],"Resource":"*"},{"Effect":"Deny","Action":{},"Resource":"*"}]})",
+  };
+  for (const auto& text : docs) {
+    json::Document d;
+    std::vector<base::Diagnostic> diags;
+    ASSERT_TRUE(d.parse(text, diags));
+    for (policy::PolicyType t : {policy::PolicyType::Inline, policy::PolicyType::Resource}) {
+      policy::ParseResult full = policy::parse(d.root(), t);
+      policy::ParseResult pruned = policy::parse_for_action(d.root(), t, "s3:GetObject");
+      ASSERT_EQ(full.diagnostics.size(), pruned.diagnostics.size()) << text;
+      for (size_t i = 0; i < full.diagnostics.size(); ++i) {
+        EXPECT_EQ(full.diagnostics[i].code, pruned.diagnostics[i].code);
+        EXPECT_EQ(full.diagnostics[i].message, pruned.diagnostics[i].message);
+        EXPECT_EQ(full.diagnostics[i].span, pruned.diagnostics[i].span);
+        EXPECT_EQ(full.diagnostics[i].help, pruned.diagnostics[i].help);
+      }
+      EXPECT_FALSE(pruned.policy.statements.empty());
+      EXPECT_LE(pruned.policy.statements.size(), full.policy.statements.size());
+    }
+  }
+  // The first document keeps its s3 statements (the second and third), in order, with their strings.
+  json::Document d;
+  std::vector<base::Diagnostic> diags;
+  ASSERT_TRUE(d.parse(docs[0], diags));
+  policy::ParseResult pruned = policy::parse_for_action(d.root(), policy::PolicyType::Inline, "s3:GetObject");
+  ASSERT_EQ(pruned.policy.statements.size(), 1u);  // s3:Put* cannot match s3:GetObject either
+  ASSERT_TRUE(pruned.policy.statements[0].sid.has_value());
+  EXPECT_EQ(pruned.policy.statements[0].sid->value, "x");
+  EXPECT_EQ(pruned.policy.statements[0].resources.at(0).value, "arn:aws:s3:::b/*");
+  // Nothing applies: the first statement is kept, complete.
+  pruned = policy::parse_for_action(d.root(), policy::PolicyType::Inline, "kms:Decrypt");
+  ASSERT_EQ(pruned.policy.statements.size(), 1u);
+  EXPECT_EQ(pruned.policy.statements[0].actions.at(0).value, "ec2:*");
+  // A colon-less action prunes nothing (the evaluator reads it as an empty service).
+  EXPECT_EQ(policy::parse_for_action(d.root(), policy::PolicyType::Inline, "GetObject").policy.statements.size(), 3u);
 }

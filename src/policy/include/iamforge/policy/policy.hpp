@@ -120,6 +120,20 @@ struct ParseResult {
 ParseResult parse(std::string_view text, PolicyType type);
 /// Parses an already-decoded JSON value (used for documents embedded in other JSON).
 ParseResult parse(const json::Value& doc, PolicyType type);
+/// The same on a node of a json::Document (no Value tree needed; spans are the document's).
+ParseResult parse(json::Node doc, PolicyType type);
+/// For a policy that will decide requests for one action only (batch cases): the same diagnostics
+/// as parse(doc, type), but the policy keeps only the statements that can apply to `action` (a
+/// statement whose `Action` patterns all fail action_may_match cannot; NotAction statements can),
+/// and at least one statement. Statements left out are parsed for their diagnostics only. An action
+/// without a colon prunes nothing.
+ParseResult parse_for_action(json::Node doc, PolicyType type, std::string_view action);
+/// Could the `Action` pattern `pattern` match `action` (which has a colon)? A glob over the whole
+/// "service:name", ASCII case-insensitive, `*` and `?` wildcards anywhere: at least as permissive
+/// as the evaluator, which compares the service literally, globs the name, and matches no
+/// colon-less pattern but `*` (policy variables are not expanded in actions, by IAM or by the
+/// evaluator). A colon-less action is not pruned for (the evaluator takes it as an empty service).
+bool action_may_match(std::string_view pattern, std::string_view action);
 
 /// Canonical form: fixed key order, lists deduplicated and sorted, single values as scalars,
 /// two-space indentation. Idempotent: print(parse(print(p))) == print(p).
