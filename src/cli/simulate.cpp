@@ -1,4 +1,7 @@
 // `iamforge simulate`: one request from flags, or a JSON Lines file of cases (streamed).
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -192,11 +195,13 @@ class Workers {
 // Splits a stream into blocks of whole lines. The input is read in large chunks that blocks point
 // into (no copy per line, as std::getline would make, and no zero-filling as std::string::resize
 // would do); a line cut by a chunk's end is carried to the start of the next chunk, which grows if
-// a line is longer than a chunk. Lines are as std::getline gives them: split at '\n', a last line
-// without one included.
+// a line is longer than a chunk. Reads take what is there (read(2)), so a pipe fed line by line is
+// answered as its lines arrive: a block ends early when the input has nothing more for now
+// (drained()). Lines are as std::getline gives them: split at '\n', a last line without one
+// included.
 class LineReader {
  public:
-  explicit LineReader(std::FILE* f) : f_(f) {}
+  explicit LineReader(int fd) : fd_(fd) {}
 
   // Fills `b` with up to `max_lines` lines; false when the input is exhausted (b has none).
   bool next(Block& b, size_t max_lines) {
@@ -213,10 +218,15 @@ class LineReader {
         if (head_ < size_) take_line(b, size_, size_);
         break;
       }
+      if (drained_ && !b.lines.empty()) break;  // answer what we have before waiting for more
       refill();
     }
     return !b.lines.empty();
   }
+  // The last read returned less than it asked for (a pipe with nothing more for now).
+  bool drained() const { return drained_ && !eof_; }
+  // A read error (errno), 0 when none.
+  int error() const { return error_; }
 
  private:
   static constexpr size_t kChunk = 1 << 20;
@@ -227,23 +237,36 @@ class LineReader {
     head_ = next;
   }
 
-  // A new chunk starting with the unfinished line of the current one, then as much input as fits.
+  // Reads into the free end of the current chunk (lines already handed out sit before it and are
+  // never written), or into a new chunk that starts with the current one's unfinished line.
   void refill() {
-    size_t carry = size_ - head_;
-    size_t cap = std::max(kChunk, 2 * carry);
-    std::shared_ptr<char[]> fresh(new char[cap]);  // not value-initialized: fread overwrites it
-    if (carry) std::memcpy(fresh.get(), chunk_.get() + head_, carry);
-    size_t got = std::fread(fresh.get() + carry, 1, cap - carry, f_);
-    if (got == 0) eof_ = true;
-    chunk_ = std::move(fresh);
-    head_ = 0;
-    size_ = carry + got;
+    if (!chunk_ || size_ == cap_) {
+      size_t carry = size_ - head_;
+      size_t cap = std::max(kChunk, 2 * carry);
+      std::shared_ptr<char[]> fresh(new char[cap]);  // not value-initialized: read() overwrites it
+      if (carry) std::memcpy(fresh.get(), chunk_.get() + head_, carry);
+      chunk_ = std::move(fresh);
+      head_ = 0;
+      size_ = carry;
+      cap_ = cap;
+    }
+    ssize_t got;
+    do got = ::read(fd_, chunk_.get() + size_, cap_ - size_);
+    while (got < 0 && errno == EINTR);
+    if (got <= 0) {
+      eof_ = true;
+      if (got < 0) error_ = errno;
+      return;
+    }
+    size_ += static_cast<size_t>(got);
+    drained_ = size_ < cap_;
   }
 
-  std::FILE* f_;
-  std::shared_ptr<const char[]> chunk_;
-  size_t head_ = 0, size_ = 0;  // unconsumed bytes of chunk_: [head_, size_)
-  bool eof_ = false;
+  int fd_;
+  std::shared_ptr<char[]> chunk_;
+  size_t head_ = 0, size_ = 0, cap_ = 0;  // unconsumed bytes of chunk_: [head_, size_) of cap_
+  bool eof_ = false, drained_ = false;
+  int error_ = 0;
 };
 
 int run_batch(const SimulateOptions& o) {
@@ -275,7 +298,7 @@ int run_batch(const SimulateOptions& o) {
     agree += blk->agree;
     inflight.pop_front();
   };
-  LineReader reader(in);
+  LineReader reader(fileno(in));
   json::Document doc;  // for jobs == 1: blocks are decided on this thread
   std::unique_ptr<Workers> workers;
   if (jobs > 1) workers = std::make_unique<Workers>(jobs, o.check_expected);
@@ -295,9 +318,17 @@ int run_batch(const SimulateOptions& o) {
     }
     inflight.emplace_back(std::move(blk), std::move(fut));
     if (inflight.size() >= 2 * jobs) retire();
+    if (reader.drained()) {  // the input is waiting on its writer: answer everything read so far
+      while (!inflight.empty()) retire();
+      std::fflush(stdout);
+    }
   }
   while (!inflight.empty()) retire();
   std::fflush(stdout);
+  if (reader.error()) {
+    std::fprintf(stderr, "%s: error[io.unreadable]: %s\n", o.cases.c_str(), std::strerror(reader.error()));
+    return kExitFindings;
+  }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fprintf(stderr, "cases: %zu, errors: %zu, seconds: %.3f, decisions/s: %.0f, jobs: %zu\n", cases, errors, secs,
                secs > 0 ? static_cast<double>(cases) / secs : 0.0, jobs);

@@ -57,6 +57,23 @@ expect_rc 0 "$bin" simulate --cases "$tmp/cases.jsonl"
 sed -n 4p "$tmp/out" | grep -q '"id":"broken","error"' && ok || bad "batch: error line"
 sed -n 5p "$tmp/out" | grep -q '"id":null,"error"' && ok || bad "batch: JSON error line"
 grep -q 'decisions/s' "$tmp/err" && ok || bad "batch: summary"
+# Batch from a pipe: each case is answered as it arrives, not when 1 MB or the end has come. The
+# writer sends the second case only after it has seen the first answer (else it gives up after 10 s).
+python3 - "$bin" "$root/tests/data/corpus/eval-visible.jsonl" <<'PY' && ok || bad "batch: streams a pipe line by line"
+import subprocess, sys, select
+lines = open(sys.argv[2]).readlines()[:2]
+p = subprocess.Popen([sys.argv[1], "simulate", "--cases", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                     stderr=subprocess.DEVNULL, text=True)
+p.stdin.write(lines[0]); p.stdin.flush()
+ready, _, _ = select.select([p.stdout], [], [], 10)
+assert ready, "no answer to the first case while the input stays open"
+assert '"id":"vis-ml-team-00001"' in p.stdout.readline()
+p.stdin.write(lines[1]); p.stdin.close()
+assert '"id":"vis-ml-team-00002"' in p.stdout.readline()
+assert p.wait(timeout=10) == 0
+PY
+expect_rc 1 "$bin" simulate --cases "$tmp"
+grep -q 'error\[io.unreadable\]' "$tmp/err" && ok || bad "batch: unreadable input"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
