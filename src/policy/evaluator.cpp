@@ -3,7 +3,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstring>
+#include <new>
+#include <type_traits>
 #include <unordered_map>
 
 #include "iamforge/base/strings.hpp"
@@ -53,25 +56,65 @@ void Context::reserve(std::size_t n) {
   if (n * 2 > index_.size()) reindex(n);
 }
 
+// Points `s` at entry `e` and appends its lowercase key and single value to compact_.
+void Context::fill(Slot& s, std::size_t e) {
+  const Entry& en = entries_[e];
+  s.tag = static_cast<std::uint32_t>(en.hash >> 32);
+  s.entry = static_cast<std::uint32_t>(e + 1);
+  s.at = static_cast<std::uint32_t>(compact_.size());
+  bool single = !en.multivalued && en.values.size() == 1;
+  std::size_t need = en.key_lower.size() + (single ? en.values[0].size() : 0);
+  bool fits = en.key_lower.size() < kLong && (!single || en.values[0].size() < kLong) &&
+              compact_.size() + need <= 0xFFFFFFFFu;
+  if (!fits) {  // (absurd sizes) lookups compare the entry itself
+    s.key_len = s.value_len = kLong;
+    return;
+  }
+  s.key_len = static_cast<std::uint16_t>(en.key_lower.size());
+  s.value_len = single ? static_cast<std::uint16_t>(en.values[0].size()) : kLong;
+  compact_ += en.key_lower;
+  if (single) compact_ += en.values[0];
+}
+
 void Context::reindex(std::size_t room) {
   std::size_t size = 8;
   while (size < std::max(room, entries_.size()) * 2) size *= 2;
-  index_.assign(size, 0);
+  index_.assign(size, Slot{});
+  compact_.clear();
   for (std::size_t e = 0; e < entries_.size(); ++e) {
     std::size_t i = context_slot(entries_[e].hash, size - 1);
-    while (index_[i] != 0) i = (i + 1) & (size - 1);
-    index_[i] = static_cast<std::uint32_t>(e + 1);
+    while (index_[i].entry != 0) i = (i + 1) & (size - 1);
+    fill(index_[i], e);
+  }
+}
+
+std::size_t Context::probe(std::string_view key_lower, std::uint64_t hash) const {
+  const std::size_t mask = index_.size() - 1;
+  const auto tag = static_cast<std::uint32_t>(hash >> 32);
+  for (std::size_t i = context_slot(hash, mask);; i = (i + 1) & mask) {
+    const Slot& s = index_[i];
+    if (s.entry == 0) return i;
+    if (s.tag != tag) continue;
+    if (s.key_len != kLong ? s.key_len == key_lower.size() &&
+                                 std::memcmp(compact_.data() + s.at, key_lower.data(), key_lower.size()) == 0
+                           : entries_[s.entry - 1].key_lower == key_lower)
+      return i;
   }
 }
 
 void Context::set(std::string_view key, std::vector<std::string> values, bool multivalued) {
   std::string lower = base::to_lower(key);
   std::uint64_t h = hash_key(lower);
-  if (Entry* e = const_cast<Entry*>(find_lower(lower, h))) {
-    e->values = std::move(values);
-    e->multivalued = multivalued;
-    e->key = std::string(key);
-    return;
+  if (!index_.empty()) {
+    std::size_t i = probe(lower, h);
+    if (index_[i].entry != 0) {  // replace
+      Entry& e = entries_[index_[i].entry - 1];
+      e.values = std::move(values);
+      e.multivalued = multivalued;
+      e.key = std::string(key);
+      fill(index_[i], index_[i].entry - 1);
+      return;
+    }
   }
   Entry e;
   e.hash = h;
@@ -84,66 +127,100 @@ void Context::set(std::string_view key, std::vector<std::string> values, bool mu
     reindex(entries_.size() * 2);  // doubling: amortised O(1) per key
   } else {
     std::size_t mask = index_.size() - 1, i = context_slot(h, mask);
-    while (index_[i] != 0) i = (i + 1) & mask;
-    index_[i] = static_cast<std::uint32_t>(entries_.size());
+    while (index_[i].entry != 0) i = (i + 1) & mask;
+    fill(index_[i], entries_.size() - 1);
   }
 }
 
 const Context::Entry* Context::find_lower(std::string_view key_lower, std::uint64_t hash) const {
   if (index_.empty()) return nullptr;
-  std::size_t mask = index_.size() - 1;
-  for (std::size_t i = context_slot(hash, mask);; i = (i + 1) & mask) {
-    std::uint32_t slot = index_[i];
-    if (slot == 0) return nullptr;
-    const Entry& e = entries_[slot - 1];
-    if (e.hash == hash && e.key_lower == key_lower) return &e;
+  std::uint32_t entry = index_[probe(key_lower, hash)].entry;
+  return entry ? &entries_[entry - 1] : nullptr;
+}
+
+Context::Found Context::find_compact(std::string_view key_lower, std::uint64_t hash) const {
+  Found f;
+  if (index_.empty()) return f;
+  const Slot& s = index_[probe(key_lower, hash)];
+  if (s.entry == 0) return f;
+  f.entry = &entries_[s.entry - 1];
+  if (s.value_len != kLong) {
+    f.single = std::string_view(compact_.data() + s.at + s.key_len, s.value_len);
+    f.has_single = true;
   }
+  return f;
 }
 
 const Context::Entry* Context::find(std::string_view key) const {
   std::uint64_t h = hash_key(key);
   if (index_.empty()) return nullptr;
   std::size_t mask = index_.size() - 1;
+  const auto tag = static_cast<std::uint32_t>(h >> 32);
   for (std::size_t i = context_slot(h, mask);; i = (i + 1) & mask) {
-    std::uint32_t slot = index_[i];
-    if (slot == 0) return nullptr;
-    const Entry& e = entries_[slot - 1];
+    const Slot& s = index_[i];
+    if (s.entry == 0) return nullptr;
+    if (s.tag != tag) continue;
+    const Entry& e = entries_[s.entry - 1];
     if (e.hash == h && base::iequals(e.key_lower, key)) return &e;
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Compiled form
+//
+// A compiled policy is one contiguous buffer (the "blob"), so evaluating a policy that is not in
+// cache touches a few adjacent cache lines instead of chasing pointers through vectors and strings.
+// Records are trivially copyable structs at aligned byte offsets; every string is a `Text`
+// (offset, length) into the same blob, and every list is (count, byte offset of the first record).
+//
+//   CompiledPolicyImpl (one small header, separate allocation: the public API owns it)
+//   blob:
+//     action table      Slot[2^k]: catalog action id -> run of `indexed` (open addressing)
+//     indexed           u32[]: statement offsets, grouped by action id, in statement order (each
+//                       action's first statement is in its Slot instead)
+//     always            u32[]: offsets of the statements checked for every action (NotAction, "*"),
+//                       bit 0 set for "*" (kEveryAction)
+//     statements        u32[]: offset of every statement (unindexed policies, explaining)
+//     per statement, in order, each statement's data together:
+//       CompiledStatement, ResourcePattern[], CompiledCondition[], CondValue[] (all of its
+//       conditions' values), ActionPattern[], CompiledPrincipal[], then variable parts (VarPart[])
+//       and text (patterns, keys, values, sid)
+//
+// The records used to decide most statements (statement flags, resource patterns, conditions)
+// come first in each statement's run, and their text right after them.
 
 namespace {
 
-// An action pattern, its text in the statement's `action_text` (one allocation for all of them,
-// so a NotAction list is a couple of cache lines rather than two strings per pattern).
+struct Text {  // a string in the blob
+  std::uint32_t off = 0, len = 0;
+};
+
+// An action pattern: service at `offset`, name right after it, both lowercase.
 struct ActionPattern {
-  std::uint32_t offset = 0;       // service at offset, name right after it, both lowercase
+  std::uint32_t offset = 0;
   std::uint32_t service_len = 0;  // 0 with `all`
   std::uint32_t name_len = 0;     // lowercase glob
   bool all = false;               // "*"
   bool literal = false;           // no wildcard in name
 };
 
-// A text with policy variables, parsed once; each variable's key hash precomputed for the context.
-struct CompiledText {
-  std::vector<VariablePart> parts;
-  std::vector<std::uint64_t> hashes;  // parallel to parts (Variable parts only are meaningful)
+// One piece of a text with policy variables (see VariablePart), the key's context hash precomputed.
+struct VarPart {
+  std::uint64_t hash = 0;  // Variable: Context::hash_key(key_lower)
+  VariablePart::Kind kind = VariablePart::Kind::Literal;
+  bool has_fallback = false;
+  Text text;       // Literal: the text; Escape: the character
+  Text key_lower;  // Variable
+  Text fallback;   // Variable with a default
 };
 
-CompiledText compile_text(std::string_view text) {
-  CompiledText t;
-  t.parts = parse_variables(text);
-  for (const auto& p : t.parts) t.hashes.push_back(Context::hash_key(p.key_lower));
-  return t;
-}
+struct Parts {  // a run of VarPart
+  std::uint32_t count = 0, off = 0;
+};
 
 // How one ARN field of a pattern matches, decided at compile time.
 enum class FieldKind : std::uint8_t { Glob, Exact, Any };
 
-// Field order: what matching reads first (flags, kinds, fields) shares the leading cache lines.
 struct ResourcePattern {
   bool all = false;          // "*"
   bool variables = false;    // needs substitution per request
@@ -154,10 +231,157 @@ struct ResourcePattern {
   bool prefix_star = false;
   std::array<FieldKind, 6> kinds{};
   std::uint32_t prefix_len = 0;
-  ArnFields fields;          // views into `text` (valid when !variables), short patterns padded with "*"
-  std::string text;          // as written (variables unexpanded)
-  CompiledText expansion;    // the resource part (resource_part_vars) or the whole text
+  std::array<Text, 6> fields{};  // (when valid) short patterns padded with "*"
+  Parts expansion;               // the resource part (resource_part_vars) or the whole text
 };
+
+struct CompiledPrincipal {
+  PrincipalKind kind = PrincipalKind::Wildcard;
+  bool wildcard = false;  // "*" or {"AWS":"*"}
+  bool account = false;   // 123456789012 or arn:...:iam::123456789012:root
+  bool role = false;      // arn:...:iam::A:role/path/name
+  Text value, account_id, role_partition, role_account, role_name;
+};
+
+enum class PMatch : std::uint8_t { NoMatch, AccountLevelMatch, SessionRoleMatch, SessionUserMatch, Match };
+
+// A condition's value: 32 bytes, two per cache line; the typed form, when the operator has one,
+// in a record of its own (`typed`) so a list of values stays dense.
+struct CondValue {
+  bool variables = false;
+  bool has_typed = false;   // the typed form parsed: a number or date (double), a bool (`boolean`),
+                            // an IpNetwork, decoded bytes (`aux`), or ArnLike's six fields (Text[6])
+  bool boolean = false;
+  Text text;                // raw (String/Arn/Bool/Binary compare on text)
+  Text aux;                 // IgnoreCase: lowercase text; BinaryEquals: the decoded bytes
+  Parts expansion;          // when `variables`
+  std::uint32_t typed = 0;  // offset of the double, IpNetwork or Text[6]
+};
+
+struct CompiledCondition {
+  ConditionCompare compare = ConditionCompare::StringEquals;
+  bool negated = false;
+  Qualifier qualifier = Qualifier::None;
+  bool if_exists = false;
+  std::uint32_t n_values = 0, values = 0;
+  std::uint64_t key_hash = 0;
+  Text key_lower;
+  Text key;  // as written (explaining)
+};
+
+}  // namespace
+
+struct CompiledStatement {  // flags first; then where the statement's records are
+  Effect effect = Effect::Allow;
+  bool not_action = false;
+  bool has_resource = false;
+  bool not_resource = false;
+  bool has_principal = false;
+  bool not_principal = false;
+  std::uint32_t index = 0;
+  std::uint32_t n_resources = 0, resources = 0;
+  std::uint32_t n_conditions = 0, conditions = 0;
+  std::uint32_t n_actions = 0, actions = 0;
+  std::uint32_t n_principals = 0, principals = 0;
+  Text sid;
+};
+
+struct CompiledPolicyImpl {  // hot fields first; the name and type matter only when explaining
+  bool variables = false;        // Version 2012-10-17: policy variables are substituted
+  bool indexed_actions = false;  // false: match every statement's action patterns directly
+  // Action index, resolved against the catalog once: an open-addressing hash table (one probe,
+  // usually one cache miss) from action id to a run of statement offsets in `indexed`, and the
+  // statements that must be checked for every action (NotAction, "*"). A request for an action
+  // outside the catalog falls back to checking every statement's patterns.
+  struct Slot {  // 16 bytes, four per cache line
+    catalog::Id id = catalog::kNoId;
+    std::uint32_t count = 0;  // statements for this action
+    std::uint32_t first = 0;  // the first one's offset (most actions name one statement: no further load)
+    std::uint32_t rest = 0;   // count > 1: offset of the other count - 1 statement offsets in `indexed`
+  };
+  // `always` entries are statement offsets (multiples of 4) with bit 0 set when the statement's
+  // Action list has "*", so it matches without reading its patterns.
+  static constexpr std::uint32_t kEveryAction = 1;
+  std::uint32_t table_mask = 0, table = 0;  // table_mask + 1 slots at `table` (none when n_table == 0)
+  std::uint32_t n_table = 0;
+  std::uint32_t n_always = 0, always = 0;
+  std::uint32_t n_statements = 0, statements = 0;
+  std::uint32_t size = 0;         // bytes in the blob
+  std::unique_ptr<std::byte[]> blob;
+  std::string name;
+  PolicyType type = PolicyType::Identity;
+
+  const std::byte* base() const { return blob.get(); }
+  template <class T>
+  const T* at(std::uint32_t off) const {  // the records were memcpy'd here (implicit-lifetime types)
+    return std::launder(reinterpret_cast<const T*>(blob.get() + off));
+  }
+  std::string_view str(Text t) const { return {reinterpret_cast<const char*>(blob.get()) + t.off, t.len}; }
+  static std::uint32_t slot_of(catalog::Id id, std::size_t mask) {
+    return static_cast<std::uint32_t>((id * 0x9E3779B1u) & mask);
+  }
+  const Slot* find(catalog::Id id) const {
+    if (n_table == 0) return nullptr;
+    const Slot* t = at<Slot>(table);
+    for (std::uint32_t i = slot_of(id, table_mask);; i = (i + 1) & table_mask) {
+      if (t[i].id == id) return &t[i];
+      if (t[i].id == catalog::kNoId) return nullptr;
+    }
+  }
+  const CompiledStatement& statement(std::uint32_t k) const {
+    return *at<CompiledStatement>(at<std::uint32_t>(statements)[k]);
+  }
+};
+
+namespace {
+
+// Builds a blob: records at aligned offsets (patched in place as they are filled), text appended.
+class BlobWriter {
+ public:
+  template <class T>
+  std::uint32_t array(std::size_t n) {  // room for n default records; returns the first's offset
+    static_assert(std::is_trivially_copyable_v<T> && alignof(T) <= alignof(std::max_align_t));
+    std::size_t off = (buf_.size() + alignof(T) - 1) / alignof(T) * alignof(T);
+    buf_.resize(off + n * sizeof(T));
+    for (std::size_t i = 0; i < n; ++i) put(static_cast<std::uint32_t>(off), i, T{});
+    return static_cast<std::uint32_t>(off);
+  }
+  template <class T>
+  void put(std::uint32_t off, std::size_t i, const T& v) {
+    std::memcpy(buf_.data() + off + i * sizeof(T), &v, sizeof(T));
+  }
+  Text text(std::string_view s) {
+    Text t{static_cast<std::uint32_t>(buf_.size()), static_cast<std::uint32_t>(s.size())};
+    buf_.resize(buf_.size() + s.size());
+    if (!s.empty()) std::memcpy(buf_.data() + t.off, s.data(), s.size());
+    return t;
+  }
+  std::size_t size() const { return buf_.size(); }
+  const std::byte* data() const { return buf_.data(); }
+
+ private:
+  std::vector<std::byte> buf_;
+};
+
+// A text with policy variables, parsed once; each variable's key hash precomputed for the context.
+Parts compile_text(BlobWriter& w, std::string_view text) {
+  std::vector<VariablePart> parts = parse_variables(text);
+  Parts r{static_cast<std::uint32_t>(parts.size()), w.array<VarPart>(parts.size())};
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const VariablePart& p = parts[i];
+    VarPart v;
+    v.kind = p.kind;
+    v.text = w.text(p.text);
+    if (p.kind == VariablePart::Kind::Variable) {
+      v.key_lower = w.text(p.key_lower);
+      v.hash = Context::hash_key(p.key_lower);
+      v.has_fallback = p.fallback.has_value();
+      if (p.fallback) v.fallback = w.text(*p.fallback);
+    }
+    w.put(r.off, i, v);
+  }
+  return r;
+}
 
 FieldKind field_kind(std::string_view f) {
   if (f == "*") return FieldKind::Any;
@@ -175,271 +399,276 @@ bool pad_short_arn(ArnFields& pf) {
   return true;
 }
 
-/// A principal entry with its ARN already taken apart.
-struct CompiledPrincipal {
-  PrincipalValue value;
-  bool wildcard = false;        // "*" or {"AWS":"*"}
-  bool account = false;         // 123456789012 or arn:...:iam::123456789012:root
-  std::string account_id;
-  bool role = false;            // arn:...:iam::A:role/path/name
-  std::string role_partition, role_account, role_name;
-};
+// A field of `whole` (a view into it) or a padding "*": its place in the blob, where `whole` is at `t`.
+Text field_text(BlobWriter& w, std::string_view whole, Text t, std::string_view f) {
+  if (f.data() >= whole.data() && f.data() + f.size() <= whole.data() + whole.size())
+    return {t.off + static_cast<std::uint32_t>(f.data() - whole.data()), static_cast<std::uint32_t>(f.size())};
+  return w.text(f);  // padding
+}
 
-CompiledPrincipal compile_principal(const PrincipalValue& pv) {
+ResourcePattern compile_resource(BlobWriter& w, const std::string& value, bool policy_variables) {
+  ResourcePattern rp;
+  rp.all = value == "*";
+  rp.variables = policy_variables && has_variables(value);
+  if (rp.all) return rp;
+  Text whole = w.text(value);
+  // AWS: variables may appear only in the resource part, so the first five fields can be
+  // compiled even for a pattern with variables; only the resource part is expanded per request.
+  ArnFields fields = split_arn(value);
+  bool prefix_has_vars = false;
+  for (size_t k = 0; k + 1 < fields.count; ++k) prefix_has_vars |= has_variables(fields.f[k]);
+  if (!rp.variables || (fields.count == 6 && !prefix_has_vars)) {
+    rp.valid = pad_short_arn(fields) && base::iequals(fields.f[0], "arn");
+    if (rp.valid) {
+      for (size_t k = 0; k < 6; ++k) {
+        rp.kinds[k] = field_kind(fields.f[k]);
+        rp.fields[k] = field_text(w, value, whole, fields.f[k]);
+      }
+      if (rp.kinds[5] == FieldKind::Glob && !rp.variables) {  // (a variable part is expanded per request)
+        std::string_view f = fields.f[5];
+        size_t lit = f.find_first_of(std::string_view("*?\x01", 3));
+        if (lit == f.size() - 1 && f.back() == '*') {
+          rp.prefix_star = true;
+          rp.prefix_len = static_cast<std::uint32_t>(lit);
+        }
+      }
+    }
+    rp.resource_part_vars = rp.variables;
+  }
+  if (rp.variables) rp.expansion = compile_text(w, rp.resource_part_vars ? fields.f[5] : std::string_view(value));
+  return rp;
+}
+
+CompiledPrincipal compile_principal(BlobWriter& w, const PrincipalValue& pv) {
   CompiledPrincipal c;
-  c.value = pv;
+  c.kind = pv.kind;
+  c.value = w.text(pv.value);
   c.wildcard = pv.kind == PrincipalKind::Wildcard || (pv.kind == PrincipalKind::Aws && pv.value == "*");
   if (pv.kind != PrincipalKind::Aws || c.wildcard) return c;
   const std::string& v = pv.value;
   if (v.size() == 12 && std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
     c.account = true;
-    c.account_id = v;
+    c.account_id = c.value;
     return c;
   }
   ArnFields a = split_arn(v);
   if (a.count == 6 && a.f[0] == "arn" && a.f[2] == "iam" && a.f[5] == "root" && !a.f[4].empty()) {
     c.account = true;
-    c.account_id = std::string(a.f[4]);
+    c.account_id = field_text(w, v, c.value, a.f[4]);
   } else if (a.count == 6 && a.f[2] == "iam" && a.f[5].substr(0, 5) == "role/") {
     c.role = true;
-    c.role_partition = std::string(a.f[1]);
-    c.role_account = std::string(a.f[4]);
-    c.role_name = std::string(a.f[5].substr(a.f[5].rfind('/') + 1));
+    c.role_partition = field_text(w, v, c.value, a.f[1]);
+    c.role_account = field_text(w, v, c.value, a.f[4]);
+    c.role_name = field_text(w, v, c.value, a.f[5].substr(a.f[5].rfind('/') + 1));
   }
   return c;
 }
 
-enum class PMatch : std::uint8_t { NoMatch, AccountLevelMatch, SessionRoleMatch, SessionUserMatch, Match };
-
-struct CondValue {
-  bool variables = false;
-  std::optional<bool> boolean;
-  std::optional<double> number;
-  std::string text;            // raw (String/Arn/Bool/Binary compare on text)
-  std::string lower;           // for IgnoreCase
-  std::optional<IpNetwork> ip;
-  std::optional<std::string> bytes;
-  CompiledText expansion;      // when `variables`
-};
-
-struct CompiledCondition {
-  ConditionCompare compare;
-  bool negated;
-  Qualifier qualifier;
-  bool if_exists;
-  std::uint64_t key_hash;
-  std::string key_lower;
-  std::vector<CondValue> values;
-  std::string key;
-};
-
-}  // namespace
-
-struct CompiledStatement {  // hot fields first: flags, resources and conditions share a cache line
-  Effect effect;
-  bool not_action;
-  bool has_resource;
-  bool not_resource;
-  bool has_principal;
-  bool not_principal;
-  std::uint32_t index;
-  std::vector<ResourcePattern> resources;
-  std::vector<CompiledCondition> conditions;
-  std::vector<ActionPattern> actions;
-  std::string action_text;  // the patterns' text (see ActionPattern)
-  std::vector<CompiledPrincipal> principals;
-  std::string sid;
-};
-
-struct CompiledPolicyImpl {  // hot fields first; the name and type matter only when explaining
-  bool variables;  // Version 2012-10-17: policy variables are substituted
-  bool indexed_actions = false;  // false: match every statement's action patterns directly
-  std::vector<CompiledStatement> statements;
-  // Action index, resolved against the catalog once: (action id, statement) pairs sorted by id, and
-  // the statements that must be checked for every action (NotAction, "*"). A request for an action
-  // outside the catalog falls back to checking every statement's patterns.
-  // The index is an open-addressing hash table (one probe, usually one cache miss) from action id to
-  // a run of statement indices in `indexed`.
-  struct Slot {
-    catalog::Id id = catalog::kNoId;
-    std::uint32_t begin = 0, count = 0;
-  };
-  std::vector<Slot> table;  // size a power of two, at most half full
-  std::vector<std::uint32_t> indexed;
-  std::vector<std::uint32_t> always;
-  std::string name;
-  PolicyType type;
-
-  static std::uint32_t slot_of(catalog::Id id, std::size_t mask) {
-    return static_cast<std::uint32_t>((id * 0x9E3779B1u) & mask);
-  }
-  const Slot* find(catalog::Id id) const {
-    if (table.empty()) return nullptr;
-    std::size_t mask = table.size() - 1;
-    for (std::uint32_t i = slot_of(id, mask);; i = static_cast<std::uint32_t>((i + 1) & mask)) {
-      if (table[i].id == id) return &table[i];
-      if (table[i].id == catalog::kNoId) return nullptr;
-    }
-  }
-};
-
-namespace {
-
-ActionPattern compile_action(std::string_view a, std::string& text) {
+ActionPattern compile_action(BlobWriter& w, std::string_view a) {
   ActionPattern p;
-  p.offset = static_cast<std::uint32_t>(text.size());
   if (a == "*") {
     p.all = true;
     return p;
   }
   size_t colon = a.find(':');
   if (colon == std::string_view::npos) {
-    text += "\x02";  // never matches: malformed action (the validator reports it)
+    p.offset = w.text("\x02").off;  // never matches: malformed action (the validator reports it)
     p.service_len = 1;
     return p;
   }
-  std::string service = base::to_lower(a.substr(0, colon)), name = base::to_lower(a.substr(colon + 1));
-  text += service;
-  text += name;
-  p.service_len = static_cast<std::uint32_t>(service.size());
-  p.name_len = static_cast<std::uint32_t>(name.size());
-  p.literal = !has_wildcard(name);
+  std::string text = base::to_lower(a.substr(0, colon));
+  p.service_len = static_cast<std::uint32_t>(text.size());
+  text += base::to_lower(a.substr(colon + 1));
+  p.name_len = static_cast<std::uint32_t>(text.size() - p.service_len);
+  p.literal = !has_wildcard(std::string_view(text).substr(p.service_len));
+  p.offset = w.text(text).off;
   return p;
 }
 
-CondValue compile_value(const Str& s, ConditionCompare cmp, bool variables) {
+CondValue compile_value(BlobWriter& w, const Str& s, ConditionCompare cmp, bool variables) {
   CondValue v;
-  v.text = s.value;
+  v.text = w.text(s.value);
   bool var_ok = cmp == ConditionCompare::StringEquals || cmp == ConditionCompare::StringEqualsIgnoreCase ||
                 cmp == ConditionCompare::StringLike || cmp == ConditionCompare::ArnLike || cmp == ConditionCompare::Bool;
   v.variables = variables && var_ok && has_variables(s.value);
-  if (v.variables) v.expansion = compile_text(s.value);
+  if (v.variables) v.expansion = compile_text(w, s.value);
+  auto number = [&](std::optional<double> n) {
+    if (!n) return;
+    v.has_typed = true;
+    v.typed = w.array<double>(1);
+    w.put(v.typed, 0, *n);
+  };
   switch (cmp) {
-    case ConditionCompare::StringEqualsIgnoreCase: v.lower = base::to_lower(s.value); break;
+    case ConditionCompare::StringEqualsIgnoreCase: v.aux = w.text(base::to_lower(s.value)); break;
     case ConditionCompare::NumericEquals: case ConditionCompare::NumericLessThan:
     case ConditionCompare::NumericLessThanEquals: case ConditionCompare::NumericGreaterThan:
     case ConditionCompare::NumericGreaterThanEquals:
-      v.number = parse_number(s.value);
+      number(parse_number(s.value));
       break;
     case ConditionCompare::DateEquals: case ConditionCompare::DateLessThan: case ConditionCompare::DateLessThanEquals:
     case ConditionCompare::DateGreaterThan: case ConditionCompare::DateGreaterThanEquals:
-      v.number = parse_date(s.value);
+      number(parse_date(s.value));
       break;
-    case ConditionCompare::Bool: v.boolean = parse_bool(s.value); break;
-    case ConditionCompare::BinaryEquals: v.bytes = decode_base64(s.value); break;
-    case ConditionCompare::IpAddress: v.ip = parse_ip(s.value); break;
+    case ConditionCompare::Bool:
+      if (auto b = parse_bool(s.value)) v.has_typed = true, v.boolean = *b;
+      break;
+    case ConditionCompare::BinaryEquals:
+      if (auto b = decode_base64(s.value)) v.has_typed = true, v.aux = w.text(*b);
+      break;
+    case ConditionCompare::IpAddress:
+      if (auto ip = parse_ip(s.value)) {
+        v.has_typed = true;
+        v.typed = w.array<IpNetwork>(1);
+        w.put(v.typed, 0, *ip);
+      }
+      break;
+    case ConditionCompare::ArnLike:
+      if (!v.variables) {  // split once (with variables: per request, after expansion)
+        ArnFields f = split_arn(s.value);
+        if (f.count == 6) {
+          v.has_typed = true;
+          v.typed = w.array<Text>(6);
+          for (size_t k = 0; k < 6; ++k) w.put(v.typed, k, field_text(w, s.value, v.text, f.f[k]));
+        }
+      }
+      break;
     default: break;
   }
   return v;
+}
+
+// One statement's run of records and text; returns the CompiledStatement's offset.
+std::uint32_t compile_statement(BlobWriter& w, const Statement& s, std::uint32_t index, bool variables) {
+  std::size_t n_values = 0;
+  for (const auto& cond : s.conditions) n_values += cond.values.size();
+  CompiledStatement c;
+  std::uint32_t at = w.array<CompiledStatement>(1);
+  c.effect = s.effect;
+  c.index = index;
+  c.not_action = s.not_action;
+  c.has_resource = s.has_resource;
+  c.not_resource = s.not_resource;
+  c.has_principal = s.has_principal;
+  c.not_principal = s.not_principal;
+  c.n_resources = static_cast<std::uint32_t>(s.resources.size());
+  c.resources = w.array<ResourcePattern>(s.resources.size());
+  c.n_conditions = static_cast<std::uint32_t>(s.conditions.size());
+  c.conditions = w.array<CompiledCondition>(s.conditions.size());
+  std::uint32_t values = w.array<CondValue>(n_values);
+  c.n_actions = static_cast<std::uint32_t>(s.actions.size());
+  c.actions = w.array<ActionPattern>(s.actions.size());
+  c.n_principals = static_cast<std::uint32_t>(s.principals.size());
+  c.principals = w.array<CompiledPrincipal>(s.principals.size());
+  // Then the text, in the order matching reads it.
+  for (std::size_t i = 0; i < s.resources.size(); ++i)
+    w.put(c.resources, i, compile_resource(w, s.resources[i].value, variables));
+  std::size_t v = 0;
+  for (std::size_t i = 0; i < s.conditions.size(); ++i) {
+    const Condition& cond = s.conditions[i];
+    CompiledCondition cc;
+    cc.compare = compare_of(cond.op);
+    cc.negated = is_negated(cond.op);
+    cc.qualifier = cond.qualifier;
+    cc.if_exists = cond.if_exists;
+    std::string lower = base::to_lower(cond.key);
+    cc.key_lower = w.text(lower);
+    cc.key_hash = Context::hash_key(lower);
+    cc.key = w.text(cond.key);
+    cc.n_values = static_cast<std::uint32_t>(cond.values.size());
+    cc.values = static_cast<std::uint32_t>(values + v * sizeof(CondValue));
+    for (const auto& val : cond.values) w.put(values, v++, compile_value(w, val, cc.compare, variables));
+    w.put(c.conditions, i, cc);
+  }
+  for (std::size_t i = 0; i < s.actions.size(); ++i) w.put(c.actions, i, compile_action(w, s.actions[i].value));
+  for (std::size_t i = 0; i < s.principals.size(); ++i) w.put(c.principals, i, compile_principal(w, s.principals[i]));
+  c.sid = w.text(s.sid ? std::string_view(s.sid->value) : std::string_view());
+  w.put(at, 0, c);
+  return at;
 }
 
 }  // namespace
 
 CompiledPolicy::CompiledPolicy(const Policy& p, PolicyType type, std::string name, ActionIndex action_index)
     : impl_(std::make_unique<CompiledPolicyImpl>()) {
-  impl_->name = std::move(name);
-  impl_->type = type;
-  impl_->variables = p.version == Version::V2012_10_17;
-  std::uint32_t index = 0;
-  for (const auto& s : p.statements) {
-    CompiledStatement c;
-    c.effect = s.effect;
-    c.index = index++;
-    c.sid = s.sid ? s.sid->value : std::string();
-    c.not_action = s.not_action;
-    for (const auto& a : s.actions) c.actions.push_back(compile_action(a.value, c.action_text));
-    c.has_resource = s.has_resource;
-    c.not_resource = s.not_resource;
-    for (const auto& r : s.resources) {
-      ResourcePattern rp;
-      rp.text = r.value;
-      rp.all = r.value == "*";
-      rp.variables = impl_->variables && has_variables(r.value);
-      c.resources.push_back(std::move(rp));
-    }
-    c.has_principal = s.has_principal;
-    c.not_principal = s.not_principal;
-    for (const auto& pv : s.principals) c.principals.push_back(compile_principal(pv));
-    for (const auto& cond : s.conditions) {
-      CompiledCondition cc;
-      cc.compare = compare_of(cond.op);
-      cc.negated = is_negated(cond.op);
-      cc.qualifier = cond.qualifier;
-      cc.if_exists = cond.if_exists;
-      cc.key = cond.key;
-      cc.key_lower = base::to_lower(cond.key);
-      cc.key_hash = Context::hash_key(cc.key_lower);
-      for (const auto& v : cond.values) cc.values.push_back(compile_value(v, cc.compare, impl_->variables));
-      c.conditions.push_back(std::move(cc));
-    }
-    impl_->statements.push_back(std::move(c));
-  }
-  // Split ARN patterns only now: the strings no longer move.
-  for (auto& st : impl_->statements)
-    for (auto& rp : st.resources)
-      if (!rp.all) {
-        // AWS: variables may appear only in the resource part, so the first five fields can be
-        // compiled even for a pattern with variables; only the resource part is expanded per request.
-        rp.fields = split_arn(rp.text);
-        bool prefix_has_vars = false;
-        for (size_t k = 0; k + 1 < rp.fields.count; ++k) prefix_has_vars |= has_variables(rp.fields.f[k]);
-        if (!rp.variables || (rp.fields.count == 6 && !prefix_has_vars)) {
-          rp.valid = pad_short_arn(rp.fields) && base::iequals(rp.fields.f[0], "arn");
-          for (size_t k = 0; k < 6; ++k) rp.kinds[k] = field_kind(rp.fields.f[k]);
-          if (rp.kinds[5] == FieldKind::Glob && !rp.variables) {  // (a variable part is expanded per request)
-            std::string_view f = rp.fields.f[5];
-            size_t lit = f.find_first_of(std::string_view("*?\x01", 3));
-            if (lit == f.size() - 1 && f.back() == '*') {
-              rp.prefix_star = true;
-              rp.prefix_len = static_cast<std::uint32_t>(lit);
-            }
-          }
-          rp.resource_part_vars = rp.variables;
-        }
-        if (rp.variables) rp.expansion = compile_text(rp.resource_part_vars ? rp.fields.f[5] : std::string_view(rp.text));
+  CompiledPolicyImpl& impl = *impl_;
+  impl.name = std::move(name);
+  impl.type = type;
+  impl.variables = p.version == Version::V2012_10_17;
+  impl.indexed_actions = action_index == ActionIndex::Build;
+  const std::size_t n = p.statements.size();
+  impl.n_statements = static_cast<std::uint32_t>(n);
+
+  // The action index's content first (its size decides the layout): (action id, statement) pairs.
+  std::vector<std::pair<catalog::Id, std::uint32_t>> pairs;
+  std::vector<std::uint32_t> always;  // statement indices
+  std::vector<bool> every_action;     // parallel to `always`: Action has "*" (not NotAction)
+  if (impl.indexed_actions) {
+    const catalog::Catalog& cat = catalog::Catalog::builtin();
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const Statement& s = p.statements[i];
+      bool every = s.not_action || std::any_of(s.actions.begin(), s.actions.end(), [](const Str& a) { return a.value == "*"; });
+      if (every) {
+        always.push_back(i);
+        every_action.push_back(!s.not_action);
+        continue;
       }
-  impl_->indexed_actions = action_index == ActionIndex::Build;
-  if (!impl_->indexed_actions) return;
-  const catalog::Catalog& cat = catalog::Catalog::builtin();
-  std::vector<std::pair<catalog::Id, std::uint32_t>> pairs;  // (action id, statement), for the index
-  for (std::uint32_t i = 0; i < p.statements.size(); ++i) {
-    const Statement& s = p.statements[i];
-    bool every = s.not_action || std::any_of(s.actions.begin(), s.actions.end(), [](const Str& a) { return a.value == "*"; });
-    if (every) {
-      impl_->always.push_back(i);
-      continue;
+      // Patterns repeat across policies (batch mode compiles thousands): memoize their expansion.
+      thread_local std::unordered_map<std::string, std::vector<catalog::Id>> memo;
+      if (memo.size() > 50000) memo.clear();  // bound memory for adversarial inputs
+      for (const auto& a : s.actions) {
+        // As action_matches: without a colon only "*" (in `always`) matches; the catalog would
+        // expand a run of stars such as "**" to every action.
+        if (a.value.find(':') == std::string::npos) continue;
+        auto it = memo.find(a.value);
+        if (it == memo.end()) it = memo.emplace(a.value, cat.match_actions(a.value)).first;
+        for (catalog::Id id : it->second) pairs.push_back({id, i});
+      }
     }
-    // Patterns repeat across policies (batch mode compiles thousands): memoize their expansion.
-    thread_local std::unordered_map<std::string, std::vector<catalog::Id>> memo;
-    if (memo.size() > 50000) memo.clear();  // bound memory for adversarial inputs
-    for (const auto& a : s.actions) {
-      // As action_matches: without a colon only "*" (in `always`) matches; the catalog would
-      // expand a run of stars such as "**" to every action.
-      if (a.value.find(':') == std::string::npos) continue;
-      auto it = memo.find(a.value);
-      if (it == memo.end()) it = memo.emplace(a.value, cat.match_actions(a.value)).first;
-      for (catalog::Id id : it->second) pairs.push_back({id, i});
-    }
+    std::sort(pairs.begin(), pairs.end());
+    pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
   }
-  std::sort(pairs.begin(), pairs.end());
-  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
   std::size_t distinct = 0;
   for (std::size_t i = 0; i < pairs.size(); ++i) distinct += i == 0 || pairs[i].first != pairs[i - 1].first;
+
+  BlobWriter w;
+  using Slot = CompiledPolicyImpl::Slot;
+  std::size_t table_size = 0;
   if (distinct) {
-    std::size_t size = 4;
-    while (size < distinct * 2) size *= 2;
-    impl_->table.resize(size);
-    impl_->indexed.reserve(pairs.size());
+    table_size = 4;
+    while (table_size < distinct * 2) table_size *= 2;
+    impl.n_table = static_cast<std::uint32_t>(table_size);
+    impl.table_mask = static_cast<std::uint32_t>(table_size - 1);
+    impl.table = w.array<Slot>(table_size);
+  }
+  std::uint32_t indexed = w.array<std::uint32_t>(pairs.size() - distinct);
+  impl.n_always = static_cast<std::uint32_t>(always.size());
+  impl.always = w.array<std::uint32_t>(always.size());
+  impl.statements = w.array<std::uint32_t>(n);
+  std::vector<std::uint32_t> offsets(n);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    offsets[i] = compile_statement(w, p.statements[i], i, impl.variables);
+    w.put(impl.statements, i, offsets[i]);
+  }
+  static_assert(alignof(CompiledStatement) >= 2, "bit 0 of a statement offset is free");
+  for (std::size_t k = 0; k < always.size(); ++k)
+    w.put(impl.always, k, offsets[always[k]] | (every_action[k] ? CompiledPolicyImpl::kEveryAction : 0u));
+  if (distinct) {
+    std::vector<Slot> table(table_size);
+    std::size_t out = 0;
     for (std::size_t i = 0; i < pairs.size();) {
       std::size_t j = i;
-      while (j < pairs.size() && pairs[j].first == pairs[i].first) impl_->indexed.push_back(pairs[j++].second);
-      std::uint32_t k = CompiledPolicyImpl::slot_of(pairs[i].first, size - 1);
-      while (impl_->table[k].id != catalog::kNoId) k = static_cast<std::uint32_t>((k + 1) & (size - 1));
-      impl_->table[k] = {pairs[i].first, static_cast<std::uint32_t>(impl_->indexed.size() - (j - i)),
-                         static_cast<std::uint32_t>(j - i)};
+      std::uint32_t rest = static_cast<std::uint32_t>(indexed + out * sizeof(std::uint32_t));
+      while (++j < pairs.size() && pairs[j].first == pairs[i].first) w.put(indexed, out++, offsets[pairs[j].second]);
+      std::uint32_t k = CompiledPolicyImpl::slot_of(pairs[i].first, table_size - 1);
+      while (table[k].id != catalog::kNoId) k = static_cast<std::uint32_t>((k + 1) & (table_size - 1));
+      table[k] = {pairs[i].first, static_cast<std::uint32_t>(j - i), offsets[pairs[i].second], rest};
       i = j;
     }
+    for (std::size_t k = 0; k < table_size; ++k) w.put(impl.table, k, table[k]);
   }
+  impl.size = static_cast<std::uint32_t>(w.size());
+  impl.blob.reset(new std::byte[std::max<std::size_t>(w.size(), 1)]);  // operator new: aligned for every record
+  if (w.size()) std::memcpy(impl.blob.get(), w.data(), w.size());
 }
 
 CompiledPolicy::~CompiledPolicy() = default;
@@ -613,20 +842,53 @@ void prepare_principal(Prepared& p) {
 
 // Expands a compiled text into a per-thread buffer (no allocation once warm); null when a variable
 // has no value and no default. AWS: only single-valued keys can be variables.
-const std::string* expand_into_scratch(const CompiledText& t, const Context& ctx) {
+// As expand_variables (variables.inc): literal wildcard characters, from escapes and substituted
+// values, are preceded by '\x01' so the glob matcher treats them as plain characters.
+const std::string* expand_into_scratch(const CompiledPolicyImpl& pol, Parts t, const Context& ctx) {
   thread_local std::string scratch;
-  bool ok = expand_variables(scratch, t.parts, [&](const VariablePart& part) -> std::optional<std::string_view> {
-    const Context::Entry* e = ctx.find_lower(part.key_lower, t.hashes[static_cast<size_t>(&part - t.parts.data())]);
-    if (!e || e->multivalued || e->values.size() != 1) return std::nullopt;
-    return std::string_view(e->values[0]);
-  });
-  return ok ? &scratch : nullptr;
+  scratch.clear();
+  const VarPart* parts = pol.at<VarPart>(t.off);
+  for (std::uint32_t i = 0; i < t.count; ++i) {
+    const VarPart& part = parts[i];
+    switch (part.kind) {
+      case VariablePart::Kind::Literal: scratch.append(pol.str(part.text)); break;
+      case VariablePart::Kind::Escape:
+        scratch.push_back('\x01');
+        scratch.append(pol.str(part.text));
+        break;
+      case VariablePart::Kind::Variable: {
+        Context::Found f = ctx.find_compact(pol.str(part.key_lower), part.hash);
+        std::string_view value;
+        bool single = f.has_single;
+        if (single) {
+          value = f.single;
+        } else if (f.entry && !f.entry->multivalued && f.entry->values.size() == 1) {
+          value = f.entry->values[0];
+          single = true;
+        }
+        if (single) {
+          for (char c : value) {  // a substituted value is literal text: its * and ? are not wildcards
+            if (c == '*' || c == '?') scratch.push_back('\x01');
+            scratch.push_back(c);
+          }
+        } else if (part.has_fallback) {
+          scratch.append(pol.str(part.fallback));
+        } else {
+          return nullptr;
+        }
+        break;
+      }
+    }
+  }
+  return &scratch;
 }
 
-bool action_matches(const CompiledStatement& s, const Prepared& p) {
+bool action_matches(const CompiledPolicyImpl& pol, const CompiledStatement& s, const Prepared& p) {
   bool any = false;
-  const char* text = s.action_text.data();
-  for (const auto& a : s.actions) {
+  const char* text = reinterpret_cast<const char*>(pol.base());
+  const ActionPattern* actions = pol.at<ActionPattern>(s.actions);
+  for (std::uint32_t i = 0; i < s.n_actions; ++i) {
+    const ActionPattern& a = actions[i];
     if (a.all) { any = true; break; }
     if (!same(std::string_view(text + a.offset, a.service_len), p.action_service)) continue;
     std::string_view name(text + a.offset + a.service_len, a.name_len);
@@ -654,23 +916,23 @@ bool arn_fields_match(const ArnFields& pat, const ArnFields& req) {
 // replaces the pattern's resource part (the expansion of its variables).
 // Every field must match, so the order is free: the resource part first (the action index has
 // already chosen statements of the request's service, so the resource part is what tells them apart).
-bool compiled_fields_match(const ResourcePattern& rp, const ArnFields& req, const std::string* resource_part = nullptr) {
+bool compiled_fields_match(const CompiledPolicyImpl& pol, const ResourcePattern& rp, const ArnFields& req,
+                           const std::string* resource_part = nullptr) {
   if (!rp.valid || req.count < 6) return false;
   if (resource_part) {
     if (!glob_match(*resource_part, req.f[5], Case::Sensitive)) return false;
   } else {
+    std::string_view f5 = pol.str(rp.fields[5]);
     switch (rp.kinds[5]) {
       case FieldKind::Any: break;
       case FieldKind::Exact:
-        if (rp.fields.f[5].size() != req.f[5].size() ||
-            std::memcmp(rp.fields.f[5].data(), req.f[5].data(), req.f[5].size()) != 0)
-          return false;
+        if (!same(f5, req.f[5])) return false;
         break;
       case FieldKind::Glob:
         if (rp.prefix_star) {
-          if (req.f[5].size() < rp.prefix_len || std::memcmp(rp.fields.f[5].data(), req.f[5].data(), rp.prefix_len) != 0)
+          if (req.f[5].size() < rp.prefix_len || std::memcmp(f5.data(), req.f[5].data(), rp.prefix_len) != 0)
             return false;
-        } else if (!glob_match(rp.fields.f[5], req.f[5], Case::Sensitive)) {
+        } else if (!glob_match(f5, req.f[5], Case::Sensitive)) {
           return false;
         }
         break;
@@ -679,73 +941,71 @@ bool compiled_fields_match(const ResourcePattern& rp, const ArnFields& req, cons
   for (size_t i = 1; i < 5; ++i) {
     switch (rp.kinds[i]) {
       case FieldKind::Any: break;
-      case FieldKind::Exact: if (!ieq(rp.fields.f[i], req.f[i])) return false; break;
-      case FieldKind::Glob: if (!glob_match(rp.fields.f[i], req.f[i], Case::Insensitive)) return false; break;
+      case FieldKind::Exact: if (!ieq(pol.str(rp.fields[i]), req.f[i])) return false; break;
+      case FieldKind::Glob: if (!glob_match(pol.str(rp.fields[i]), req.f[i], Case::Insensitive)) return false; break;
     }
   }
   return true;
 }
 
-bool one_resource_matches(const ResourcePattern& rp, const Prepared& p) {
+bool one_resource_matches(const CompiledPolicyImpl& pol, const ResourcePattern& rp, const Prepared& p) {
   if (rp.all) return true;
   if (p.resource_all) {
     // AWS (rule R7 in docs/semantics.md): an action without resource-level permissions is requested
     // on "*"; a service-wide pattern such as arn:aws:s3:::* or arn:aws:lambda:*:*:* also covers it.
     if (rp.variables || !rp.valid) return false;
-    return glob_match(rp.fields.f[2], p.action_service, Case::Insensitive) && rp.fields.f[5] == "*";
+    return glob_match(pol.str(rp.fields[2]), p.action_service, Case::Insensitive) && eq_lit(pol.str(rp.fields[5]), "*");
   }
   // `rp.variables` is set only for 2012-10-17 policies; in older ones `${...}` is literal text.
   if (rp.variables) {
-    if (rp.resource_part_vars) {
-      const std::string* e = expand_into_scratch(rp.expansion, p.req.context);
-      if (!e) return false;  // AWS: a variable with no value and no default matches nothing
-      return compiled_fields_match(rp, p.resource, e);
-    }
-    const std::string* e = expand_into_scratch(rp.expansion, p.req.context);  // variables outside the resource part
-    if (!e) return false;
-    return arn_fields_match(split_arn(*e), p.resource);
+    const std::string* e = expand_into_scratch(pol, rp.expansion, p.req.context);
+    if (!e) return false;  // AWS: a variable with no value and no default matches nothing
+    if (rp.resource_part_vars) return compiled_fields_match(pol, rp, p.resource, e);
+    return arn_fields_match(split_arn(*e), p.resource);  // variables outside the resource part
   }
-  return compiled_fields_match(rp, p.resource);
+  return compiled_fields_match(pol, rp, p.resource);
 }
 
-bool resource_matches(const CompiledStatement& s, const Prepared& p) {
+bool resource_matches(const CompiledPolicyImpl& pol, const CompiledStatement& s, const Prepared& p) {
   if (!s.has_resource) return true;  // trust policies: the resource is the role itself
   bool any = false;
-  for (const auto& r : s.resources)
-    if (one_resource_matches(r, p)) { any = true; break; }
+  const ResourcePattern* rs = pol.at<ResourcePattern>(s.resources);
+  for (std::uint32_t i = 0; i < s.n_resources; ++i)
+    if (one_resource_matches(pol, rs[i], p)) { any = true; break; }
   return s.not_resource ? !any : any;
 }
 
-PMatch principal_entry_match(const CompiledPrincipal& cp, const Prepared& p) {
-  const PrincipalValue& pv = cp.value;
+PMatch principal_entry_match(const CompiledPolicyImpl& pol, const CompiledPrincipal& cp, const Prepared& p) {
+  std::string_view value = pol.str(cp.value);
   if (p.caller == PrincipalKindOfCaller::Anonymous) return cp.wildcard ? PMatch::Match : PMatch::NoMatch;
-  switch (pv.kind) {
+  switch (cp.kind) {
     case PrincipalKind::Wildcard: return PMatch::Match;
     case PrincipalKind::Service:
     case PrincipalKind::Federated:
-    case PrincipalKind::CanonicalUser: return pv.value == p.req.principal ? PMatch::Match : PMatch::NoMatch;
+    case PrincipalKind::CanonicalUser: return value == p.req.principal ? PMatch::Match : PMatch::NoMatch;
     case PrincipalKind::Aws: break;
   }
   if (cp.wildcard) return PMatch::Match;
-  if (cp.account) return cp.account_id == p.account ? PMatch::AccountLevelMatch : PMatch::NoMatch;
+  if (cp.account) return pol.str(cp.account_id) == p.account ? PMatch::AccountLevelMatch : PMatch::NoMatch;
   if (p.caller == PrincipalKindOfCaller::AssumedRole) {
     // AWS: a role ARN in a resource policy covers every session of that role (role path is not in
     // the session ARN, so the role is identified by account and name).
-    if (cp.role && cp.role_partition == p.partition && cp.role_account == p.account &&
-        ieq(cp.role_name, p.role_name))
+    if (cp.role && pol.str(cp.role_partition) == p.partition && pol.str(cp.role_account) == p.account &&
+        ieq(pol.str(cp.role_name), p.role_name))
       return PMatch::SessionRoleMatch;
   } else if (p.caller == PrincipalKindOfCaller::FederatedUser) {
-    if (pv.value == p.federated_user_arn) return PMatch::SessionUserMatch;
+    if (value == p.federated_user_arn) return PMatch::SessionUserMatch;
   }
-  return pv.value == p.req.principal ? PMatch::Match : PMatch::NoMatch;
+  return value == p.req.principal ? PMatch::Match : PMatch::NoMatch;
 }
 
-PMatch principal_matches(const CompiledStatement& s, const Prepared& p) {
+PMatch principal_matches(const CompiledPolicyImpl& pol, const CompiledStatement& s, const Prepared& p) {
   if (!s.has_principal) return PMatch::NoMatch;
   PMatch best = PMatch::NoMatch;
   unsigned levels = 0;  // which of the caller's identities the entries name (one bit per PMatch)
-  for (const auto& pv : s.principals) {
-    PMatch m = principal_entry_match(pv, p);
+  const CompiledPrincipal* principals = pol.at<CompiledPrincipal>(s.principals);
+  for (std::uint32_t i = 0; i < s.n_principals; ++i) {
+    PMatch m = principal_entry_match(pol, principals[i], p);
     best = std::max(best, m);
     levels |= 1u << static_cast<unsigned>(m);
   }
@@ -784,12 +1044,13 @@ bool equals_ignoring_marks(std::string_view a, std::string_view b, Case cs) {
   return j == b.size();
 }
 
-bool compare_one(const CompiledCondition& c, const CondValue& pv, std::string_view rv, const Prepared& p,
-                 bool variables) {
-  std::string_view ptext = pv.text;
-  bool expanded = pv.variables && variables;
+bool compare_one(const CompiledPolicyImpl& pol, const CompiledCondition& c, const CondValue& pv, std::string_view rv,
+                 const Prepared& p) {
+  std::string_view ptext = pol.str(pv.text);
+  // `pv.variables` is set only for 2012-10-17 policies (and operators that take variables).
+  bool expanded = pv.variables;
   if (expanded) {
-    const std::string* e = expand_into_scratch(pv.expansion, p.req.context);
+    const std::string* e = expand_into_scratch(pol, pv.expansion, p.req.context);
     if (!e) return false;  // AWS: an unresolved variable is "null": it equals nothing
     ptext = *e;
   }
@@ -797,14 +1058,23 @@ bool compare_one(const CompiledCondition& c, const CondValue& pv, std::string_vi
     case ConditionCompare::StringEquals:
       return expanded ? equals_ignoring_marks(ptext, rv, Case::Sensitive) : same(ptext, rv);
     case ConditionCompare::StringEqualsIgnoreCase:
-      return expanded ? equals_ignoring_marks(ptext, rv, Case::Insensitive) : ieq(pv.lower, rv);
+      return expanded ? equals_ignoring_marks(ptext, rv, Case::Insensitive) : ieq(pol.str(pv.aux), rv);
     case ConditionCompare::StringLike: return glob_match(ptext, rv, Case::Sensitive);
     case ConditionCompare::ArnLike: {
       // AWS: ArnLike/ArnEquals glob each of the six colon-separated fields, case-sensitively.
-      ArnFields pf = split_arn(ptext), rf = split_arn(rv);
-      if (pf.count != 6 || rf.count != 6) return false;
+      ArnFields rf = split_arn(rv);
+      if (rf.count != 6) return false;
+      if (expanded) {
+        ArnFields pf = split_arn(ptext);
+        if (pf.count != 6) return false;
+        for (size_t i = 0; i < 6; ++i)
+          if (!glob_match(pf.f[i], rf.f[i], Case::Sensitive)) return false;
+        return true;
+      }
+      if (!pv.has_typed) return false;  // not six fields
+      const Text* pf = pol.at<Text>(pv.typed);
       for (size_t i = 0; i < 6; ++i)
-        if (!glob_match(pf.f[i], rf.f[i], Case::Sensitive)) return false;
+        if (!glob_match(pol.str(pf[i]), rf.f[i], Case::Sensitive)) return false;
       return true;
     }
     case ConditionCompare::NumericEquals: case ConditionCompare::NumericLessThan:
@@ -814,8 +1084,8 @@ bool compare_one(const CompiledCondition& c, const CondValue& pv, std::string_vi
     case ConditionCompare::DateGreaterThan: case ConditionCompare::DateGreaterThanEquals: {
       bool date = c.compare >= ConditionCompare::DateEquals;
       std::optional<double> r = date ? parse_date(rv) : parse_number(rv);
-      if (!pv.number || !r) return false;
-      double a = *r, b = *pv.number;
+      if (!pv.has_typed || !r) return false;
+      double a = *r, b = *pol.at<double>(pv.typed);
       switch (c.compare) {
         case ConditionCompare::NumericEquals: case ConditionCompare::DateEquals: return a == b;
         case ConditionCompare::NumericLessThan: case ConditionCompare::DateLessThan: return a < b;
@@ -826,17 +1096,21 @@ bool compare_one(const CompiledCondition& c, const CondValue& pv, std::string_vi
     }
     case ConditionCompare::Bool: {
       std::optional<bool> r = parse_bool(rv);
-      std::optional<bool> b = expanded ? parse_bool(strip_literal_marks(ptext)) : pv.boolean;
+      std::optional<bool> b = expanded ? parse_bool(strip_literal_marks(ptext))
+                              : pv.has_typed ? std::optional<bool>(pv.boolean)
+                                             : std::nullopt;
       return r && b && *r == *b;
     }
     case ConditionCompare::BinaryEquals: {
-      if (!pv.bytes) return false;
+      if (!pv.has_typed) return false;
+      std::string_view bytes = pol.str(pv.aux);
       std::optional<std::string> r = decode_base64(rv);
-      return r ? *r == *pv.bytes : rv == *pv.bytes;
+      return r ? *r == bytes : rv == bytes;
     }
     case ConditionCompare::IpAddress: {
+      if (!pv.has_typed) return false;
       std::optional<IpNetwork> r = parse_ip(rv);
-      return pv.ip && r && pv.ip->contains(*r);
+      return r && pol.at<IpNetwork>(pv.typed)->contains(*r);
     }
     case ConditionCompare::Null: return false;
   }
@@ -844,45 +1118,52 @@ bool compare_one(const CompiledCondition& c, const CondValue& pv, std::string_vi
 }
 
 // One context value against the policy values: OR for positive operators, NOR for negated ones.
-bool single_match(const CompiledCondition& c, std::string_view rv, const Prepared& p, bool variables) {
+bool single_match(const CompiledPolicyImpl& pol, const CompiledCondition& c, std::string_view rv, const Prepared& p) {
   bool any = false;
-  for (const auto& pv : c.values)
-    if (compare_one(c, pv, rv, p, variables)) { any = true; break; }
+  const CondValue* values = pol.at<CondValue>(c.values);
+  for (std::uint32_t i = 0; i < c.n_values; ++i)
+    if (compare_one(pol, c, values[i], rv, p)) { any = true; break; }
   return c.negated ? !any : any;
 }
 
-bool condition_matches(const CompiledCondition& c, const Prepared& p, bool variables) {
-  const Context::Entry* e = p.req.context.find_lower(c.key_lower, c.key_hash);
-  if (!e && p.missing) p.missing->push_back(c.key);
+bool condition_matches(const CompiledPolicyImpl& pol, const CompiledCondition& c, const Prepared& p) {
+  Context::Found found = p.req.context.find_compact(pol.str(c.key_lower), c.key_hash);
+  const Context::Entry* e = found.entry;
+  if (!e && p.missing) p.missing->push_back(std::string(pol.str(c.key)));
   if (c.compare == ConditionCompare::Null) {
     // AWS: Null true = the key is absent; false = present. Values are OR'ed.
     bool present = e != nullptr;
-    for (const auto& v : c.values)
-      if (ieq(v.text, present ? "false" : "true")) return true;
+    const CondValue* values = pol.at<CondValue>(c.values);
+    for (std::uint32_t i = 0; i < c.n_values; ++i)
+      if (ieq(pol.str(values[i].text), present ? "false" : "true")) return true;
     return false;
   }
   if (c.qualifier == Qualifier::ForAllValues) {
     // AWS: ForAllValues is true when the key is missing or empty (vacuous truth).
     if (!e || e->values.empty()) return true;
+    if (found.has_single) return single_match(pol, c, found.single, p);
     for (const auto& v : e->values)
-      if (!single_match(c, v, p, variables)) return false;
+      if (!single_match(pol, c, v, p)) return false;
     return true;
   }
   if (c.qualifier == Qualifier::ForAnyValue) {
     if (!e || e->values.empty()) return false;
+    if (found.has_single) return single_match(pol, c, found.single, p);
     for (const auto& v : e->values)
-      if (single_match(c, v, p, variables)) return true;
+      if (single_match(pol, c, v, p)) return true;
     return false;
   }
   // AWS: a missing key makes ...IfExists and negated operators true, all others false.
   if (!e) return c.if_exists || c.negated;
+  if (found.has_single) return single_match(pol, c, found.single, p);
   if (e->multivalued || e->values.size() != 1) return false;  // a set operator is needed for multivalued keys
-  return single_match(c, e->values[0], p, variables);
+  return single_match(pol, c, e->values[0], p);
 }
 
-bool conditions_match(const CompiledStatement& s, const Prepared& p, bool variables) {
-  for (const auto& c : s.conditions)
-    if (!condition_matches(c, p, variables)) return false;
+bool conditions_match(const CompiledPolicyImpl& pol, const CompiledStatement& s, const Prepared& p) {
+  const CompiledCondition* conditions = pol.at<CompiledCondition>(s.conditions);
+  for (std::uint32_t i = 0; i < s.n_conditions; ++i)
+    if (!condition_matches(pol, conditions[i], p)) return false;
   return true;
 }
 
@@ -906,7 +1187,8 @@ struct Analysis {
 Hit ref(const CompiledPolicyImpl& pol, const CompiledStatement& s) { return {&pol, &s}; }
 
 void explain_into(std::vector<StatementRef>& out, const std::vector<Hit>& hits) {
-  for (const Hit& h : hits) out.push_back({h.pol->name, h.pol->type, h.st->index, h.st->sid, h.st->effect});
+  for (const Hit& h : hits)
+    out.push_back({h.pol->name, h.pol->type, h.st->index, std::string(h.pol->str(h.st->sid)), h.st->effect});
 }
 
 // Calls f(statement) for each statement whose Action/NotAction matches the request, in order.
@@ -917,23 +1199,29 @@ void for_each_action_match(const CompiledPolicyImpl& pol, const Prepared& p, F&&
     p.action_id = lookup_action_id(p.action_lower);
   }
   if (p.action_id == catalog::kNoId || !pol.indexed_actions) {
-    for (const auto& s : pol.statements)
-      if (action_matches(s, p)) f(s);
+    const std::uint32_t* offsets = pol.at<std::uint32_t>(pol.statements);
+    for (std::uint32_t i = 0; i < pol.n_statements; ++i) {
+      const CompiledStatement& s = *pol.at<CompiledStatement>(offsets[i]);
+      if (action_matches(pol, s, p)) f(s);
+    }
     return;
   }
+  // Merge the indexed statements (action known to match) with the always-checked ones, in
+  // statement order (statement offsets grow with the index).
   const CompiledPolicyImpl::Slot* slot = pol.find(p.action_id);
-  const std::uint32_t* it = slot ? pol.indexed.data() + slot->begin : nullptr;
-  const std::uint32_t* end = slot ? it + slot->count : nullptr;
-  size_t k = 0;
-  // Merge the indexed statements (action known to match) with the always-checked ones, by index.
-  while (it != end || k < pol.always.size()) {
-    bool take_index = it != end && (k == pol.always.size() || *it < pol.always[k]);
-    if (take_index) {
-      f(pol.statements[*it]);
-      ++it;
+  std::uint32_t k = 0, n = slot ? slot->count : 0;
+  const std::uint32_t* rest = n > 1 ? pol.at<std::uint32_t>(slot->rest) : nullptr;
+  auto indexed = [&](std::uint32_t i) { return i == 0 ? slot->first : rest[i - 1]; };
+  const std::uint32_t* always = pol.at<std::uint32_t>(pol.always);
+  const std::uint32_t* always_end = always + pol.n_always;
+  constexpr std::uint32_t kEvery = CompiledPolicyImpl::kEveryAction;
+  while (k < n || always != always_end) {
+    if (k < n && (always == always_end || indexed(k) < (*always & ~kEvery))) {
+      f(*pol.at<CompiledStatement>(indexed(k++)));
     } else {
-      const auto& s = pol.statements[pol.always[k++]];
-      if (action_matches(s, p)) f(s);
+      std::uint32_t a = *always++;
+      const CompiledStatement& s = *pol.at<CompiledStatement>(a & ~kEvery);
+      if ((a & kEvery) || action_matches(pol, s, p)) f(s);
     }
   }
 }
@@ -944,9 +1232,9 @@ Analysis analyze_identity(const std::vector<const CompiledPolicy*>& pols, const 
   for (const CompiledPolicy* cp : pols) {
     const CompiledPolicyImpl& pol = cp->impl();
     for_each_action_match(pol, p, [&](const CompiledStatement& s) {
-      if (!resource_matches(s, p)) return;
-      if (resource_side && s.has_principal && principal_matches(s, p) == PMatch::NoMatch) return;
-      if (!conditions_match(s, p, pol.variables)) return;
+      if (!resource_matches(pol, s, p)) return;
+      if (resource_side && s.has_principal && principal_matches(pol, s, p) == PMatch::NoMatch) return;
+      if (!conditions_match(pol, s, p)) return;
       ++(s.effect == Effect::Deny ? a.n_deny : a.n_allow);
       if (p.missing) (s.effect == Effect::Deny ? a.denies : a.allows).push_back(ref(pol, s));
     });
@@ -961,10 +1249,10 @@ Analysis analyze_resource(const CompiledPolicy& cp, const Prepared& p) {
   Analysis a;
   const CompiledPolicyImpl& pol = cp.impl();
   for_each_action_match(pol, p, [&](const CompiledStatement& s) {
-    if (!resource_matches(s, p)) return;
-    PMatch m = principal_matches(s, p);
+    if (!resource_matches(pol, s, p)) return;
+    PMatch m = principal_matches(pol, s, p);
     if (m == PMatch::NoMatch) return;
-    if (!conditions_match(s, p, pol.variables)) return;
+    if (!conditions_match(pol, s, p)) return;
     if (s.effect == Effect::Deny) {
       ++a.n_deny;
       if (p.missing) a.denies.push_back(ref(pol, s));
@@ -975,9 +1263,11 @@ Analysis analyze_resource(const CompiledPolicy& cp, const Prepared& p) {
       a.allow_account |= m == PMatch::AccountLevelMatch;
       a.allow_match |= m == PMatch::Match;
       a.best_allow = std::max(a.best_allow, m);
-      if (m == PMatch::Match && !s.not_principal)
-        for (const auto& principal : s.principals)
-          if (principal.wildcard) a.allow_via_wildcard_principal = true;
+      if (m == PMatch::Match && !s.not_principal) {
+        const CompiledPrincipal* principals = pol.at<CompiledPrincipal>(s.principals);
+        for (std::uint32_t i = 0; i < s.n_principals; ++i)
+          if (principals[i].wildcard) a.allow_via_wildcard_principal = true;
+      }
     }
   });
   if (a.best_deny >= PMatch::SessionRoleMatch) a.result = TypeResult::ExplicitlyDenied;
@@ -1005,9 +1295,76 @@ TypeResult analyze_levels(const std::vector<std::vector<const CompiledPolicy*>>&
   return denied ? TypeResult::ExplicitlyDenied : all_allow ? TypeResult::Allowed : TypeResult::ImplicitlyDenied;
 }
 
+// A policy set that is not in cache (a server deciding for many principals; the cold benchmark)
+// would be read one dependent miss at a time: policy -> header -> action table -> statement.
+// This starts those loads for every policy of the set together, one level at a time, so their
+// latencies overlap. Prefetches are hints: nothing here changes a result.
+class Prefetcher {
+ public:
+  explicit Prefetcher(const PolicySet& ps) {
+    for (const CompiledPolicy* cp : ps.identity) add(cp);
+    if (ps.resource) add(ps.resource);
+    for (const CompiledPolicy* cp : ps.boundaries) add(cp);
+    for (const CompiledPolicy* cp : ps.session) add(cp);
+    for (const auto& level : ps.scp_levels)
+      for (const CompiledPolicy* cp : level) add(cp);
+    for (const auto& level : ps.rcp_levels)
+      for (const CompiledPolicy* cp : level) add(cp);
+  }
+  // Once the action is known: the action table's slot (or the statement list) of every policy,
+  // then the statements that slot names.
+  void statements(const Prepared& p) {
+    if (n_ == 0) return;
+    bool indexed = false;
+    for (std::size_t i = 0; i < n_; ++i) indexed |= pols_[i]->indexed_actions;
+    if (indexed && !p.action_resolved) {
+      p.action_resolved = true;
+      p.action_id = lookup_action_id(p.action_lower);
+    }
+    for (std::size_t i = 0; i < n_; ++i) {
+      const CompiledPolicyImpl& pol = *pols_[i];
+      if (pol.indexed_actions && p.action_id != catalog::kNoId) {
+        if (pol.n_table)
+          __builtin_prefetch(pol.base() + pol.table + CompiledPolicyImpl::slot_of(p.action_id, pol.table_mask) *
+                                                          sizeof(CompiledPolicyImpl::Slot));
+        if (pol.n_always) __builtin_prefetch(pol.base() + pol.always);
+      } else {
+        __builtin_prefetch(pol.base() + pol.statements);
+      }
+    }
+    for (std::size_t i = 0; i < n_; ++i) {
+      const CompiledPolicyImpl& pol = *pols_[i];
+      if (!pol.indexed_actions || p.action_id == catalog::kNoId) continue;
+      if (const CompiledPolicyImpl::Slot* slot = pol.find(p.action_id)) {
+        statement(pol, slot->first);
+        if (slot->count > 1) __builtin_prefetch(pol.base() + slot->rest);
+      }
+      if (pol.n_always) statement(pol, *pol.at<std::uint32_t>(pol.always) & ~CompiledPolicyImpl::kEveryAction);
+    }
+  }
+
+ private:
+  static constexpr std::size_t kMax = 16;  // policies beyond this are simply not prefetched
+  const CompiledPolicyImpl* pols_[kMax];
+  std::size_t n_ = 0;
+  void add(const CompiledPolicy* cp) {
+    if (n_ == kMax) return;
+    pols_[n_] = &cp->impl();
+    __builtin_prefetch(pols_[n_++]);
+  }
+  // A statement's header and the records right after it (resource patterns, conditions), within
+  // the blob.
+  static void statement(const CompiledPolicyImpl& pol, std::uint32_t off) {
+    for (std::uint32_t k = 0; k < 3 && off + 64 * k < pol.size; ++k) __builtin_prefetch(pol.base() + off + 64 * k);
+  }
+};
+
 }  // namespace
 
 Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
+  Prefetcher prefetch(ps);
+  __builtin_prefetch(req.resource.data());  // (heap strings, read just below)
+  __builtin_prefetch(req.principal.data());
   Verdict v;
   Prepared p(req);
   std::vector<std::string> missing;
@@ -1026,6 +1383,7 @@ Verdict evaluate(const PolicySet& ps, const Request& req, Explain explain) {
     p.action_name = colon == std::string_view::npos ? lower : lower.substr(colon + 1);
     p.action_lower = lower;
   }
+  prefetch.statements(p);
   p.resource_all = eq_lit(req.resource, "*");
   if (!p.resource_all) p.resource = split_arn(req.resource);
   prepare_principal(p);

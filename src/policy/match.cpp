@@ -102,8 +102,10 @@ std::string strip_literal_marks(std::string_view s) {
 }
 
 ArnFields split_arn(std::string_view arn) {
-  // Hot path (twice per evaluation): find the first five colons sixteen bytes at a time (SSE2, part
-  // of x86-64) or eight at a time (portable SWAR), every colon of a block from one load.
+  // Hot path (twice per evaluation): the first five colons decide everything. With SSE2 (part of
+  // x86-64), one mask of the colons among the first 64 bytes (where every ARN's first five colons
+  // fall, in practice) comes from four compares; the fields are then cut without a byte loop.
+  // Elsewhere, or past 64 bytes, eight bytes at a time (portable SWAR).
   ArnFields a;
   const char* d = arn.data();
   const size_t n = arn.size();
@@ -113,34 +115,52 @@ ArnFields split_arn(std::string_view arn) {
     start = pos + 1;
   };
 #if defined(__SSE2__)
-  const __m128i colon = _mm_set1_epi8(':');
-  for (; i + 16 <= n; i += 16) {
-    __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + i));
-    auto m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, colon)));
-    for (; m; m &= m - 1) {
-      cut(i + static_cast<size_t>(__builtin_ctz(m)));
-      if (count == 5) goto done;
+  {
+    alignas(16) char pad[64];
+    const char* block = d;
+    if (n < 64) {  // a short ARN: into a zero-padded buffer, so the four loads stay in bounds
+      std::memset(pad, 0, sizeof pad);
+      if (n) std::memcpy(pad, d, n);
+      block = pad;
     }
-  }
-#else
-  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the SWAR scan takes the lowest byte first");
-  constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7fULL;
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, d + i, 8);
-    std::uint64_t x = w ^ 0x3a3a3a3a3a3a3a3aULL;  // ':' bytes become zero
-    std::uint64_t t = ~(((x & kLow7) + kLow7) | x | kLow7);  // 0x80 exactly in each zero byte (no borrow)
-    for (; t; t &= t - 1) {
-      cut(i + static_cast<size_t>(__builtin_ctzll(t) >> 3));
-      if (count == 5) goto done;
+    const __m128i colon = _mm_set1_epi8(':');
+    auto bits = [&](size_t at) {
+      __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + at));
+      return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(b, colon)))) << at;
+    };
+    std::uint64_t m = bits(0) | bits(16) | bits(32) | bits(48);
+    size_t pos[5], k = 0;
+    for (; m && k < 5; m &= m - 1) pos[k++] = static_cast<size_t>(__builtin_ctzll(m));
+    if (k == 5) {  // the usual case, without a loop-carried field count
+      a.f[0] = std::string_view(d, pos[0]);
+      for (size_t j = 1; j < 5; ++j) a.f[j] = std::string_view(d + pos[j - 1] + 1, pos[j] - pos[j - 1] - 1);
+      a.f[5] = std::string_view(d + pos[4] + 1, n - pos[4] - 1);
+      a.count = 6;
+      return a;
     }
+    for (size_t j = 0; j < k; ++j) cut(pos[j]);
+    i = 64;  // (past the end for a short ARN: the loops below do nothing)
   }
 #endif
-  for (; i < n; ++i)
-    if (d[i] == ':') {
-      cut(i);
-      if (count == 5) break;
+  {
+    static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the SWAR scan takes the lowest byte first");
+    constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7fULL;
+    for (; i + 8 <= n; i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, d + i, 8);
+      std::uint64_t x = w ^ 0x3a3a3a3a3a3a3a3aULL;  // ':' bytes become zero
+      std::uint64_t t = ~(((x & kLow7) + kLow7) | x | kLow7);  // 0x80 exactly in each zero byte (no borrow)
+      for (; t; t &= t - 1) {
+        cut(i + static_cast<size_t>(__builtin_ctzll(t) >> 3));
+        if (count == 5) goto done;
+      }
     }
+    for (; i < n; ++i)
+      if (d[i] == ':') {
+        cut(i);
+        if (count == 5) break;
+      }
+  }
 done:
   a.f[count++] = std::string_view(d + start, n - start);
   a.count = count;

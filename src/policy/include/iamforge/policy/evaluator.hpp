@@ -50,14 +50,36 @@ class Context {
   /// Case-insensitive lookup; never allocates.
   const Entry* find(std::string_view key) const;
   const std::vector<Entry>& entries() const { return entries_; }
+  /// The evaluator's lookup (by lowercase key and hash_key): the entry, and its value when it is
+  /// single-valued, read from a compact copy of keys and values (no pointer hops to the entry's
+  /// strings). `single` is meaningful only when `has_single`.
+  struct Found {
+    const Entry* entry = nullptr;
+    std::string_view single;
+    bool has_single = false;
+  };
+  Found find_compact(std::string_view key_lower, std::uint64_t hash) const;
 
  private:
   std::vector<Entry> entries_;
   // Open-addressing index over entries_, built as keys are set (once per request, not per
-  // evaluation): slot = 1 + entry position, 0 = empty; size a power of two, at most half full.
-  // Conditions look a key up in one or two probes instead of scanning ~20 entries.
-  std::vector<std::uint32_t> index_;
+  // evaluation); size a power of two, at most half full. Conditions look a key up in one or two
+  // probes instead of scanning ~20 entries. A slot holds what a lookup compares (part of the hash,
+  // where the lowercase key and its single value are in `compact_`), so a probe of an absent key
+  // reads only the index and a hit reads one more cache line, not the entry and its strings.
+  struct Slot {
+    std::uint32_t tag = 0;        // the hash's upper half
+    std::uint32_t entry = 0;      // 1 + entry position; 0 = empty
+    std::uint32_t at = 0;         // lowercase key, then the single value, in compact_
+    std::uint16_t key_len = 0;    // kLong: compare the entry's key_lower instead
+    std::uint16_t value_len = 0;  // kLong: no single value in compact_ (multivalued, long)
+  };
+  static constexpr std::uint16_t kLong = 0xFFFF;
+  std::vector<Slot> index_;
+  std::string compact_;
   void reindex(std::size_t room);
+  std::size_t probe(std::string_view key_lower, std::uint64_t hash) const;  // slot position (empty if absent)
+  void fill(Slot& s, std::size_t entry);
 };
 
 /// One authorization request.
