@@ -5,7 +5,9 @@
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <unordered_map>
 #include <utility>
@@ -37,11 +39,81 @@ constexpr std::string_view kKeyTypeNames[] = {
     "String", "ArrayOfString", "Arn",  "ArrayOfArn",  "Bool",      "ArrayOfBool",      "Numeric",
     "ArrayOfNumeric", "Date", "ArrayOfDate", "IpAddress", "ArrayOfIpAddress", "Binary", "ArrayOfBinary"};
 
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+/// Lowercase name -> id, built once at start-up. Open addressing over one slot array, keys copied
+/// into a chunked arena: one allocation per 64 KiB of names instead of a node and a string per
+/// entry (std::unordered_map<std::string, Id> made catalog loading 45M of start-up's 83M
+/// instructions).
+class NameMap {
+ public:
+  void reserve(std::size_t n) {
+    std::size_t cap = 16;
+    while (cap < 2 * n) cap <<= 1;
+    slots_.assign(cap, Slot{});
+    mask_ = cap - 1;
+  }
+  /// False when the name is already there.
+  bool insert(std::string_view key, Id id) {
+    if (2 * (size_ + 1) > slots_.size()) grow();
+    const std::uint32_t h = hash(key);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (!s.data) {
+        s = Slot{store(key), static_cast<std::uint32_t>(key.size()), h, id};
+        ++size_;
+        return true;
+      }
+      if (s.hash == h && std::string_view(s.data, s.size) == key) return false;
+    }
+  }
+  const Id* find(std::string_view key) const {
+    if (slots_.empty()) return nullptr;
+    const std::uint32_t h = hash(key);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (!s.data) return nullptr;
+      if (s.hash == h && std::string_view(s.data, s.size) == key) return &s.id;
+    }
+  }
+
+ private:
+  struct Slot {
+    const char* data = nullptr;
+    std::uint32_t size = 0, hash = 0;
+    Id id = 0;
+  };
+  static std::uint32_t hash(std::string_view s) {
+    std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a, 64-bit
+    for (unsigned char ch : s) h = (h ^ ch) * 0x100000001b3ull;
+    return static_cast<std::uint32_t>(h ^ (h >> 32));
+  }
+  const char* store(std::string_view key) {
+    constexpr std::size_t kChunk = 64 * 1024;
+    if (chunks_.empty() || used_ + key.size() > chunk_size_) {
+      chunk_size_ = std::max(kChunk, key.size());
+      chunks_.push_back(std::make_unique<char[]>(chunk_size_));
+      used_ = 0;
+    }
+    char* p = chunks_.back().get() + used_;
+    std::memcpy(p, key.data(), key.size());
+    used_ += key.size();
+    return p;
+  }
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    reserve(old.size());  // twice the slots: reserve() sizes for 2n
+    for (const Slot& s : old)
+      if (s.data)
+        for (std::size_t i = s.hash & mask_;; i = (i + 1) & mask_)
+          if (!slots_[i].data) {
+            slots_[i] = s;
+            break;
+          }
+  }
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0, size_ = 0;
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  std::size_t chunk_size_ = 0, used_ = 0;
 };
-using NameMap = std::unordered_map<std::string, Id, StringHash, std::equal_to<>>;
 
 void lower_into(std::string& out, std::string_view s) {
   out.resize(s.size());
@@ -197,21 +269,19 @@ Catalog Catalog::parse(std::string_view text) {
   ix.resource_types.reserve(n_rts);
   ix.keys.reserve(n_keys);
 
-  std::string lower;
+  std::string lower, scoped;
   std::vector<Id> tmp;
   Service* svc = nullptr;
   Id svc_first_rt = 0;
   auto add_name = [&](NameMap& map, std::string_view name, Id id, const char* what) {
     lower_into(lower, name);
-    if (!map.emplace(lower, id).second) fail(lineno, std::string("duplicate ") + what + " '" + std::string(name) + "'");
+    if (!map.insert(lower, id)) fail(lineno, std::string("duplicate ") + what + " '" + std::string(name) + "'");
   };
   auto add_scoped = [&](NameMap& map, std::string_view name, Id id, const char* what) {
-    std::string full;
-    full.reserve(svc->prefix.size() + 1 + name.size());
-    full += svc->prefix;
-    full += ':';
-    full += name;
-    add_name(map, full, id, what);
+    scoped.assign(svc->prefix);
+    scoped += ':';
+    scoped += name;
+    add_name(map, scoped, id, what);
   };
 
   while (next_line(line)) {
@@ -332,22 +402,22 @@ const Service* Catalog::find_service(std::string_view prefix) const {
   if (!index_) return nullptr;
   std::string lower;
   lower_into(lower, prefix);
-  auto it = index_->services.find(std::string_view(lower));
-  return it == index_->services.end() ? nullptr : &services_[it->second];
+  const Id* id = index_->services.find(lower);
+  return id ? &services_[*id] : nullptr;
 }
 
 const Action* Catalog::find_action(std::string_view service_colon_action) const {
   if (!index_) return nullptr;
   std::string lower;
   lower_into(lower, service_colon_action);
-  auto it = index_->actions.find(std::string_view(lower));
-  return it == index_->actions.end() ? nullptr : &actions_[it->second];
+  const Id* id = index_->actions.find(lower);
+  return id ? &actions_[*id] : nullptr;
 }
 
 const Action* Catalog::find_action_lower(std::string_view lower) const {
   if (!index_) return nullptr;
-  auto it = index_->actions.find(lower);
-  return it == index_->actions.end() ? nullptr : &actions_[it->second];
+  const Id* id = index_->actions.find(lower);
+  return id ? &actions_[*id] : nullptr;
 }
 
 const ResourceType* Catalog::find_resource_type(std::string_view service_prefix, std::string_view name) const {
@@ -356,8 +426,8 @@ const ResourceType* Catalog::find_resource_type(std::string_view service_prefix,
   lower_into(lower, service_prefix);
   lower += ':';
   for (char ch : name) lower += ascii_lower(ch);
-  auto it = index_->resource_types.find(std::string_view(lower));
-  return it == index_->resource_types.end() ? nullptr : &resource_types_[it->second];
+  const Id* id = index_->resource_types.find(lower);
+  return id ? &resource_types_[*id] : nullptr;
 }
 
 std::vector<Id> Catalog::match_actions(std::string_view pattern) const {
@@ -387,8 +457,7 @@ const ConditionKey* Catalog::find_condition_key(std::string_view key) const {
   if (!index_) return nullptr;
   std::string lower;
   lower_into(lower, key);
-  if (auto it = index_->keys.find(std::string_view(lower)); it != index_->keys.end())
-    return &condition_keys_[it->second];
+  if (const Id* id = index_->keys.find(lower)) return &condition_keys_[*id];
   std::string_view k = lower;
   const Index::Template* best = nullptr;
   for (const Index::Template& t : index_->templates) {
