@@ -23,19 +23,8 @@ if ! python3 -c 'import boto3' 2>/dev/null; then
   exit 77
 fi
 
-start_server() {
-  "$BIN" serve --listen 127.0.0.1:0 --data "$TMP/data" --admin-key-file "$TMP/admin.json" >"$TMP/server.log" 2>&1 &
-  SERVER_PID=$!
-  PORT=""
-  for _ in $(seq 1 100); do
-    PORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$TMP/server.log" 2>/dev/null | grep -o '[0-9]*$' || true)
-    [ -n "$PORT" ] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || fail "the server exited at start"
-    sleep 0.1
-  done
-  [ -n "$PORT" ] || fail "the server did not print its address"
-  ENDPOINT="http://127.0.0.1:$PORT"
-}
+# shellcheck source=serve_lib.sh
+source "$(dirname "$0")/serve_lib.sh"
 
 export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 unset AWS_PROFILE AWS_SESSION_TOKEN
