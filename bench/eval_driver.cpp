@@ -4,6 +4,8 @@
 // prints the number of decisions; Ir per decision = collected Ir / decisions.
 //   bench/eval_driver --batch FILE [--no-cache]: the per-line work of `iamforge simulate --cases`
 // (JSON decode, case decoding with shared compiled policies, evaluation, output line), on one thread.
+//   bench/eval_driver --validate ROUNDS: parse + validate every managed policy of the corpus ROUNDS
+// times (BM_ParseValidateManaged's work); Ir per round = (Ir of ROUNDS=k+1) - (Ir of ROUNDS=k).
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
@@ -11,7 +13,11 @@
 #include <optional>
 #include <string>
 
+#include <filesystem>
+
+#include "iamforge/base/strings.hpp"
 #include "iamforge/policy/case_file.hpp"
+#include "iamforge/policy/validator.hpp"
 
 using namespace iamforge;
 
@@ -37,7 +43,25 @@ int batch(const char* path, bool use_cache) {
   return 0;
 }
 
+int validate(int rounds) {
+  std::vector<std::string> docs;
+  size_t bytes = 0, diags = 0;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(IAMFORGE_TEST_DATA) + "/data/managed-policies")) {
+    if (e.path().extension() != ".json") continue;
+    std::string t, err;
+    base::read_file(e.path().string(), t, err);
+    bytes += t.size();
+    docs.push_back(std::move(t));
+  }
+  (void)catalog::Catalog::builtin();
+  for (int r = 0; r < rounds; ++r)
+    for (const auto& d : docs) diags += policy::check(d, policy::PolicyType::Identity, policy::Owner::Aws).size();
+  std::printf("documents %zu bytes %zu rounds %d diagnostics %zu\n", docs.size(), bytes, rounds, diags);
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc > 2 && std::string(argv[1]) == "--validate") return validate(std::atoi(argv[2]));
   if (argc > 2 && std::string(argv[1]) == "--batch") return batch(argv[2], !(argc > 3 && std::string(argv[3]) == "--no-cache"));
   int rounds = argc > 1 ? std::atoi(argv[1]) : 1;
   std::deque<policy::Case> cases;

@@ -132,24 +132,27 @@ std::string render_json(const Diagnostic& d, const SourceFile* src) {
 
 std::string did_you_mean(std::string_view word, const std::vector<std::string_view>& candidates) {
   std::string w = to_lower(word);
+  const size_t limit = std::max<size_t>(2, w.size() / 3);
   size_t best = std::string::npos;
   std::string_view best_c;
   std::vector<size_t> prev, cur;
   for (auto c : candidates) {
-    std::string lc = to_lower(c);
-    prev.assign(lc.size() + 1, 0);
-    cur.assign(lc.size() + 1, 0);
-    for (size_t j = 0; j <= lc.size(); ++j) prev[j] = j;
+    // The distance is at least the difference in length: a candidate beyond the limit (or no
+    // better than the best so far) cannot be the answer, so skip it before the quadratic part.
+    size_t diff = c.size() > w.size() ? c.size() - w.size() : w.size() - c.size();
+    if (diff > limit || (best != std::string::npos && diff >= best)) continue;
+    prev.resize(c.size() + 1);
+    cur.resize(c.size() + 1);
+    for (size_t j = 0; j <= c.size(); ++j) prev[j] = j;
     for (size_t i = 1; i <= w.size(); ++i) {
       cur[0] = i;
-      for (size_t j = 1; j <= lc.size(); ++j)
-        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (w[i - 1] == lc[j - 1] ? 0 : 1)});
+      for (size_t j = 1; j <= c.size(); ++j)
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (w[i - 1] == ascii_lower(c[j - 1]) ? 0 : 1)});
       std::swap(prev, cur);
     }
-    size_t dist = prev[lc.size()];
+    size_t dist = prev[c.size()];
     if (dist < best) { best = dist; best_c = c; }
   }
-  size_t limit = std::max<size_t>(2, w.size() / 3);
   if (best == std::string::npos || best > limit) return {};
   return std::string(best_c);
 }

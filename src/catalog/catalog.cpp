@@ -306,6 +306,11 @@ Catalog Catalog::parse(std::string_view text) {
           open = k.name.find('<');
           if (open != std::string::npos) close = k.name.find('>', open + 1);
         }
+        // Secrets Manager and Systems Manager spell it "ResourceTag/tag-key".
+        if (close == std::string::npos && k.name.size() > 8 && k.name.ends_with("/tag-key")) {
+          open = k.name.size() - 7;
+          close = k.name.size() - 1;
+        }
         if (open != std::string::npos && close != std::string::npos) {
           Index::Template& t = ix.templates.emplace_back();
           lower_into(t.prefix, std::string_view(k.name).substr(0, open));

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
+#include <memory>
 #include <set>
 #include <unordered_map>
 
@@ -128,7 +130,22 @@ namespace {
 struct ArnTokens {
   enum class Shape : std::uint8_t { Ok, NeverMatches, Unknown } shape = Shape::Ok;
   std::array<std::vector<Tok>, 6> f;
+  // Per field: only literal characters (compare as strings), or exactly one `*` (meets anything).
+  std::array<bool, 6> literal{}, star{};
+  void classify() {
+    for (size_t i = 0; i < 6; ++i) {
+      literal[i] = std::all_of(f[i].begin(), f[i].end(), [](const Tok& t) { return t.cls == Tok::Lit && !t.star; });
+      star[i] = f[i].size() == 1 && f[i][0].cls == Tok::Any && f[i][0].star;
+    }
+  }
 };
+
+bool same_literals(const std::vector<Tok>& a, const std::vector<Tok>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].c != b[i].c) return false;
+  return true;
+}
 
 ArnTokens pattern_tokens(std::string_view pattern) {
   ArnTokens t;
@@ -141,6 +158,7 @@ ArnTokens pattern_tokens(std::string_view pattern) {
     for (size_t i = pf.count; i < 6; ++i) pf.f[i] = "*";
   }
   for (size_t i = 0; i < 6; ++i) t.f[i] = tokens_from_pattern(pf.f[i]);
+  t.classify();
   return t;
 }
 
@@ -152,23 +170,33 @@ ArnTokens template_tokens(std::string_view tmpl) {
     return t;
   }
   for (size_t i = 0; i < 6; ++i) t.f[i] = tokens_from_template(tf.f[i]);
+  t.classify();
   return t;
 }
 
 bool tokens_meet(const ArnTokens& p, const ArnTokens& t) {
   if (t.shape == ArnTokens::Shape::Unknown) return true;
   if (p.shape == ArnTokens::Shape::NeverMatches) return false;
-  for (size_t i = 0; i < 6; ++i)
-    if (!tokens_meet(p.f[i], t.f[i])) return false;
+  // The cheap fields first (service, partition, ...), so most mismatches end before the resource field.
+  for (size_t i : {2, 0, 1, 3, 4, 5}) {
+    if (p.star[i]) continue;  // `*` matches any text a template can produce
+    if (p.literal[i] && t.literal[i] ? !same_literals(p.f[i], t.f[i]) : !tokens_meet(p.f[i], t.f[i])) return false;
+  }
   return true;
 }
 
-// Catalog templates are immutable: tokenize each once per thread.
-const ArnTokens& cached_template_tokens(const catalog::ResourceType& rt) {
-  thread_local std::unordered_map<const catalog::ResourceType*, ArnTokens> cache;
-  auto it = cache.find(&rt);
-  if (it == cache.end()) it = cache.emplace(&rt, template_tokens(rt.arn_pattern)).first;
-  return it->second;
+// Catalog templates are immutable: tokenize each once per thread (indexed by resource type id).
+const ArnTokens& cached_template_tokens(const Catalog& cat, catalog::Id type) {
+  thread_local const Catalog* cache_for = nullptr;
+  thread_local std::vector<std::unique_ptr<ArnTokens>> cache;
+  if (cache_for != &cat) {
+    cache.clear();
+    cache.resize(cat.resource_types().size());
+    cache_for = &cat;
+  }
+  auto& slot = cache[type];
+  if (!slot) slot = std::make_unique<ArnTokens>(template_tokens(cat.resource_types()[type].arn_pattern));
+  return *slot;
 }
 
 }  // namespace
@@ -265,7 +293,26 @@ class Validator {
           p.id->span);
     // AWS: IAM accepts only TAB, LF, CR and U+0020..U+00FF.
     size_t chars = 0;
+    const bool count_ws = type_ == PolicyType::Scp || type_ == PolicyType::Rcp;
     for (size_t i = 0; i < text_.size();) {
+      if (i + 8 <= text_.size()) {
+        // Eight bytes at a time while they are ASCII and either printable or tab/LF/CR (SWAR,
+        // exact per-byte tests): count the ones that are not whitespace.
+        constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kLow7 = kOnes * 0x7F, kHigh = kOnes * 0x80;
+        auto zero = [](std::uint64_t x) { return ~(((x & kLow7) + kLow7) | x | kLow7); };  // 0x80 per zero byte
+        std::uint64_t w;
+        std::memcpy(&w, text_.data() + i, 8);
+        if (!(w & kHigh)) {
+          std::uint64_t control = ~(w + kOnes * 0x60) & kHigh;  // bytes below 0x20
+          std::uint64_t ws_ctl = zero(w ^ (kOnes * '\t')) | zero(w ^ (kOnes * '\n')) | zero(w ^ (kOnes * '\r'));
+          if (!(control & ~ws_ctl)) {
+            std::uint64_t ws = ws_ctl | zero(w ^ (kOnes * ' '));
+            chars += count_ws ? 8 : 8 - static_cast<size_t>(__builtin_popcountll(ws));
+            i += 8;
+            continue;
+          }
+        }
+      }
       auto c = static_cast<unsigned char>(text_[i]);
       if (c >= 0x21 && c < 0x7F) {  // fast path: printable ASCII other than space
         ++chars;
@@ -322,6 +369,13 @@ class Validator {
   const std::vector<catalog::Id>& action(const Str& a, bool& wildcard) {
     static const std::vector<catalog::Id> none;
     wildcard = has_wildcard(a.value);
+    // Fast path: a string seen before that named a known service and matched actions has nothing
+    // to report (every diagnostic below needs an unknown service or no match).
+    {
+      auto& memo = memo_map();
+      auto it = memo.find(a.value);
+      if (it != memo.end() && !it->second.empty() && a.value.find(':') != std::string::npos) return it->second;
+    }
     if (a.value == "*") return memo_match("*");
     size_t colon = a.value.find(':');
     if (colon == std::string::npos) {
@@ -400,27 +454,45 @@ class Validator {
     }
     // --- resources vs. the actions' resource types
     if (!s.not_action && s.has_resource && !s.not_resource && !any_star_resource) {
+      // Whether a resource type meets any of the statement's resources, decided once per statement
+      // (its actions share types); `seen` marks the types of one action. Both are stamped arrays
+      // (stamp == current: valid), so no per-action clearing.
+      thread_local std::vector<std::uint32_t> meet_stamp, seen_stamp;
+      thread_local std::vector<char> meets;
+      thread_local std::uint32_t statement_stamp = 0, action_stamp = 0;
+      const std::size_t n_types = cat_.resource_types().size();
+      if (meet_stamp.size() != n_types || statement_stamp == UINT32_MAX || action_stamp >= UINT32_MAX - resolved.size()) {
+        meet_stamp.assign(n_types, 0);
+        seen_stamp.assign(n_types, 0);
+        meets.assign(n_types, 0);
+        statement_stamp = action_stamp = 0;
+      }
+      ++statement_stamp;
+      auto type_meets = [&](catalog::Id t) {
+        if (meet_stamp[t] != statement_stamp) {
+          meet_stamp[t] = statement_stamp;
+          const ArnTokens& tt = cached_template_tokens(cat_, t);
+          meets[t] = std::any_of(resource_tokens.begin(), resource_tokens.end(),
+                                 [&](const ArnTokens& r) { return tokens_meet(r, tt); });
+        }
+        return meets[t] != 0;
+      };
       for (const auto& ra : resolved) {
         if (ra.ids.empty()) continue;
         bool any_supported = false, any_wildcard_only = false;
         std::vector<const catalog::ResourceType*> types;
-        thread_local std::vector<char> seen_type;
-        seen_type.assign(cat_.resource_types().size(), 0);
+        ++action_stamp;
         for (auto id : ra.ids) {
           const auto& act = cat_.actions()[id];
           if (act.resources.empty()) any_wildcard_only = true;
           for (const auto& ar : act.resources) {
-            if (seen_type[ar.resource_type]) continue;
-            seen_type[ar.resource_type] = 1;
+            if (seen_stamp[ar.resource_type] == action_stamp) continue;
+            seen_stamp[ar.resource_type] = action_stamp;
             types.push_back(&cat_.resource_types()[ar.resource_type]);
+            if (!any_supported && type_meets(ar.resource_type)) any_supported = true;
           }
+          if (any_supported) break;  // the types list is needed only to explain a mismatch
         }
-        for (size_t ti = 0; ti < types.size() && !any_supported; ++ti)
-          for (size_t ri = 0; ri < s.resources.size(); ++ri)
-            if (tokens_meet(resource_tokens[ri], cached_template_tokens(*types[ti]))) {
-              any_supported = true;
-              break;
-            }
         if (any_supported) continue;
         if (!ra.wildcard && any_wildcard_only && types.empty()) {
           // AWS: an action without resource-level permissions needs "Resource": "*"; a service-wide
@@ -540,8 +612,9 @@ class Validator {
     if (!key) {
       bool global = base::iequals(prefix, "aws");
       std::vector<std::string_view> names;
+      const std::string service = std::string(prefix) + ":";
       for (const auto& k : cat_.condition_keys())
-        if (base::istarts_with(k.name, std::string(prefix) + ":")) names.push_back(k.name);
+        if (base::istarts_with(k.name, service)) names.push_back(k.name);
       std::string hint = base::did_you_mean(c.key, names);
       add("policy.unknown-condition-key", global ? Severity::Error : Severity::Warning,
           "unknown condition key `" + c.key + "`", c.key_span, hint.empty() ? "" : "did you mean `" + hint + "`?");

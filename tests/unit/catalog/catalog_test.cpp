@@ -209,6 +209,15 @@ TEST(Catalog, GlobalConditionKeys) {
   EXPECT_EQ(cat().find_condition_key("aws:PrincipalTag/"), nullptr);
   EXPECT_EQ(cat().find_condition_key("aws:PrincipalTag"), nullptr);
   EXPECT_EQ(cat().find_condition_key("aws:NoSuchKey"), nullptr);
+  // AWS (Service Authorization Reference): Secrets Manager and Systems Manager spell the tag
+  // placeholder `tag-key` (secretsmanager:ResourceTag/tag-key); AWS managed policies such as
+  // AWSDataSyncFullAccess use secretsmanager:ResourceTag/aws:secretsmanager:owningService.
+  for (const char* name : {"secretsmanager:ResourceTag/aws:secretsmanager:owningService", "ssm:resourceTag/Env"}) {
+    const ConditionKey* t = cat().find_condition_key(name);
+    ASSERT_NE(t, nullptr) << name;
+    EXPECT_NE(t->name.find("tag-key"), std::string::npos) << name;
+  }
+  EXPECT_EQ(cat().find_condition_key("secretsmanager:ResourceTag/"), nullptr);
   EXPECT_EQ(cat().find_condition_key(""), nullptr);
 }
 

@@ -122,6 +122,32 @@ TEST(Validator, SizeLimitsPerType) {
   EXPECT_FALSE(has_code(check(big, PolicyType::Inline), "policy.too-large"));         // < 10,240
 }
 
+// AWS: the managed-policy quota counts characters, not bytes, and ignores whitespace (space, tab,
+// LF, CR); SCPs count whitespace too. The message carries the count, so it is checked exactly.
+TEST(Validator, SizeQuotaCountsNonWhitespaceCharacters) {
+  std::string doc = "{\"Version\": \"2012-10-17\",\r\n\t\"Statement\": [";
+  for (int i = 0; i < 300; ++i)
+    doc += std::string(i ? ",\n  " : "") + "{\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::b\xC3\xA9/" +
+           std::to_string(i) + "\"}";
+  doc += "]}";
+  size_t expected = 0, expected_scp = 0;
+  for (size_t i = 0; i < doc.size(); ++i) {
+    auto c = static_cast<unsigned char>(doc[i]);
+    if ((c & 0xC0) == 0x80) continue;  // UTF-8 continuation byte: same character
+    ++expected_scp;
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') ++expected;
+  }
+  auto message = [&](PolicyType t) {
+    for (const auto& d : check(doc, t))
+      if (d.code == "policy.too-large") return d.message;
+    return std::string();
+  };
+  EXPECT_NE(message(PolicyType::Identity).find("has " + std::to_string(expected) + " characters"), std::string::npos)
+      << message(PolicyType::Identity);
+  EXPECT_NE(message(PolicyType::Scp).find("has " + std::to_string(expected_scp) + " characters"), std::string::npos)
+      << message(PolicyType::Scp);
+}
+
 TEST(Validator, IamCharacterSet) {
   auto d = check("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"A\",\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::b/\xE2\x82\xAC\"}]}",
                  PolicyType::Identity);
