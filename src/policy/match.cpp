@@ -71,15 +71,13 @@ bool has_wildcard(std::string_view p) {
   // Compiling a policy asks this of every action and ARN field: skip plain bytes eight at a time
   // (SWAR, exact per-byte tests), stopping at the first `*`, `?` or literal mark.
   static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the SWAR scan takes the lowest byte first");
-  constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7fULL, kOnes = 0x0101010101010101ULL;
-  auto zero = [](std::uint64_t x) { return ~(((x & kLow7) + kLow7) | x | kLow7); };  // 0x80 in each zero byte
   size_t i = 0;
   const size_t n = p.size();
   while (i < n) {
     if (i + 8 <= n) {
       std::uint64_t w;
       std::memcpy(&w, p.data() + i, 8);
-      std::uint64_t special = zero(w ^ (kOnes * '*')) | zero(w ^ (kOnes * '?')) | zero(w ^ kOnes);
+      std::uint64_t special = base::bytes_equal(w, '*') | base::bytes_equal(w, '?') | base::bytes_equal(w, '\x01');
       if (!special) {
         i += 8;
         continue;

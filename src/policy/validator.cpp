@@ -298,15 +298,15 @@ class Validator {
       if (i + 8 <= text_.size()) {
         // Eight bytes at a time while they are ASCII and either printable or tab/LF/CR (SWAR,
         // exact per-byte tests): count the ones that are not whitespace.
-        constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kLow7 = kOnes * 0x7F, kHigh = kOnes * 0x80;
-        auto zero = [](std::uint64_t x) { return ~(((x & kLow7) + kLow7) | x | kLow7); };  // 0x80 per zero byte
+        constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHigh = kOnes * 0x80;
+        using base::bytes_equal;
         std::uint64_t w;
         std::memcpy(&w, text_.data() + i, 8);
         if (!(w & kHigh)) {
           std::uint64_t control = ~(w + kOnes * 0x60) & kHigh;  // bytes below 0x20
-          std::uint64_t ws_ctl = zero(w ^ (kOnes * '\t')) | zero(w ^ (kOnes * '\n')) | zero(w ^ (kOnes * '\r'));
+          std::uint64_t ws_ctl = bytes_equal(w, '\t') | bytes_equal(w, '\n') | bytes_equal(w, '\r');
           if (!(control & ~ws_ctl)) {
-            std::uint64_t ws = ws_ctl | zero(w ^ (kOnes * ' '));
+            std::uint64_t ws = ws_ctl | bytes_equal(w, ' ');
             // (ws >> 7) holds 0 or 1 per byte; the multiplication sums them into the top byte
             // (no popcnt instruction in the baseline x86-64 target).
             chars += count_ws ? 8 : 8 - static_cast<size_t>((((ws >> 7) * kOnes) >> 56));
@@ -371,12 +371,12 @@ class Validator {
   const std::vector<catalog::Id>& action(const Str& a, bool& wildcard) {
     static const std::vector<catalog::Id> none;
     wildcard = has_wildcard(a.value);
-    // Fast path: a string seen before that named a known service and matched actions has nothing
-    // to report (every diagnostic below needs an unknown service or no match).
+    // Fast path: only strings that passed every check below are memoized, so a memoized string
+    // that matched actions has nothing to report.
     {
       auto& memo = memo_map();
       auto it = memo.find(a.value);
-      if (it != memo.end() && !it->second.empty() && a.value.find(':') != std::string::npos) return it->second;
+      if (it != memo.end() && !it->second.empty()) return it->second;
     }
     if (a.value == "*") return memo_match("*");
     size_t colon = a.value.find(':');

@@ -1,5 +1,6 @@
 #pragma once
 /// Small string utilities shared by every module (ASCII case folding, JSON escaping, splitting).
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -7,6 +8,14 @@
 namespace iamforge::base {
 
 inline char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+/// SWAR (eight bytes in a uint64_t, lowest byte first): 0x80 in each byte of `w` equal to `c`,
+/// 0 elsewhere. Exact per byte (no false positives from borrows), so results can be counted.
+inline std::uint64_t bytes_equal(std::uint64_t w, unsigned char c) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kLow7 = kOnes * 0x7F;
+  std::uint64_t x = w ^ (kOnes * c);
+  return ~(((x & kLow7) + kLow7) | x | kLow7);
+}
 std::string to_lower(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 bool istarts_with(std::string_view s, std::string_view prefix);
