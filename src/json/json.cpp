@@ -70,6 +70,23 @@ class DocumentParser {
     while (pos_ < s_.size()) {
       auto c = static_cast<unsigned char>(s_[pos_]);
       if (c > ' ') break;  // the common case (compact JSON): one compare
+#ifdef __SSE2__
+      // Indentation (pretty-printed JSON): sixteen bytes per step.
+      while (pos_ + 16 <= s_.size()) {
+        __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s_.data() + pos_));
+        __m128i ws = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+                                  _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))));
+        unsigned other = ~static_cast<unsigned>(_mm_movemask_epi8(ws)) & 0xFFFFu;
+        if (other) {
+          pos_ += static_cast<size_t>(__builtin_ctz(other));
+          return;
+        }
+        pos_ += 16;
+      }
+      if (pos_ == s_.size()) break;
+      c = static_cast<unsigned char>(s_[pos_]);
+      if (c > ' ') break;
+#endif
       if (c == ' ' || c == '\n' || c == '\r' || c == '\t') ++pos_;
       else break;
     }

@@ -7,6 +7,9 @@
 #include <memory>
 #include <set>
 #include <unordered_map>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "iamforge/base/strings.hpp"
 #include "iamforge/policy/match.hpp"
@@ -44,8 +47,8 @@ struct Tok {
   bool star;
 };
 
-std::vector<Tok> tokens_from_pattern(std::string_view p) {
-  std::vector<Tok> t;
+// Appends the tokens of one pattern field to `t`.
+void tokens_from_pattern(std::string_view p, std::vector<Tok>& t) {
   for (size_t i = 0; i < p.size(); ++i) {
     char c = p[i];
     if (c == '*') t.push_back({Tok::Any, 0, true});
@@ -57,7 +60,6 @@ std::vector<Tok> tokens_from_pattern(std::string_view p) {
       i = close;
     } else t.push_back({Tok::Lit, base::ascii_lower(c), false});
   }
-  return t;
 }
 
 // Whether a template placeholder's value may contain '/': ids and a few well-known names never do
@@ -75,8 +77,8 @@ bool placeholder_may_contain_slash(std::string_view name) {
 }
 
 // Template placeholders: at least one character; only a field's last placeholder may contain '/'.
-std::vector<Tok> tokens_from_template(std::string_view p) {
-  std::vector<Tok> t;
+// Appends the tokens of one template field to `t`.
+void tokens_from_template(std::string_view p, std::vector<Tok>& t) {
   size_t last_ph = p.rfind("${");
   for (size_t i = 0; i < p.size(); ++i) {
     if (p[i] == '$' && i + 1 < p.size() && p[i + 1] == '{') {
@@ -91,8 +93,15 @@ std::vector<Tok> tokens_from_template(std::string_view p) {
       t.push_back({Tok::Lit, base::ascii_lower(p[i]), false});
     }
   }
-  return t;
 }
+
+// A run of tokens (one ARN field's).
+struct Toks {
+  const Tok* p = nullptr;
+  std::size_t n = 0;
+  std::size_t size() const { return n; }
+  const Tok& operator[](std::size_t i) const { return p[i]; }
+};
 
 bool classes_meet(const Tok& a, const Tok& b) {
   if (a.cls == Tok::Lit && b.cls == Tok::Lit) return a.c == b.c;
@@ -101,7 +110,24 @@ bool classes_meet(const Tok& a, const Tok& b) {
   return true;
 }
 
-bool tokens_meet(const std::vector<Tok>& a, const std::vector<Tok>& b) {
+bool tokens_meet(Toks a, Toks b) {
+  // Single-character tokens at either end consume the same character of any common string, so
+  // they can be matched off pairwise first (most ARN fields are a literal prefix and a `*`); what is
+  // left often decides at once.
+  while (a.n && b.n && !a.p[0].star && !b.p[0].star) {
+    if (!classes_meet(a.p[0], b.p[0])) return false;
+    ++a.p, --a.n, ++b.p, --b.n;
+  }
+  while (a.n && b.n && !a.p[a.n - 1].star && !b.p[b.n - 1].star) {
+    if (!classes_meet(a.p[a.n - 1], b.p[b.n - 1])) return false;
+    --a.n, --b.n;
+  }
+  auto all_star = [](Toks t) { return std::all_of(t.p, t.p + t.n, [](const Tok& k) { return k.star; }); };
+  if (a.n == 0) return all_star(b);  // only the empty string is left to match
+  if (b.n == 0) return all_star(a);
+  // A lone `*` (any characters) meets whatever the other side can produce.
+  if (a.n == 1 && a.p[0].cls == Tok::Any && a.p[0].star) return true;
+  if (b.n == 1 && b.p[0].cls == Tok::Any && b.p[0].star) return true;
   size_t n = a.size(), m = b.size();
   thread_local std::vector<char> seen;
   thread_local std::vector<std::pair<size_t, size_t>> stack;
@@ -126,21 +152,69 @@ bool tokens_meet(const std::vector<Tok>& a, const std::vector<Tok>& b) {
 
 namespace {
 
-// An ARN pattern or template taken apart into per-field token lists, once.
+// The IAM character count's fast path: from `i`, whole 16-byte blocks that are ASCII and either
+// printable or tab/LF/CR (SSE2); advances `i` past them and returns how many of their bytes count
+// (all of them, or the non-whitespace ones). Stops at the first block with any other byte.
+std::size_t count_plain_blocks(std::string_view text, std::size_t& i, bool count_ws) {
+  std::size_t counted = 0;
+#ifdef __SSE2__
+  const std::size_t start = i;
+  __m128i ws_sum = _mm_setzero_si128();  // two 64-bit lanes: whitespace bytes seen
+  const __m128i space = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n'),
+                cr = _mm_set1_epi8('\r'), ones = _mm_set1_epi8(1), zero = _mm_setzero_si128();
+  while (i + 16 <= text.size()) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
+    // Signed compare: bytes >= 0x80 are negative, so they count as "below 0x20" and stop the run.
+    __m128i low = _mm_cmplt_epi8(v, space);
+    __m128i ws_ctl = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(v, lf)), _mm_cmpeq_epi8(v, cr));
+    if (_mm_movemask_epi8(_mm_andnot_si128(ws_ctl, low)) != 0) break;
+    __m128i ws = _mm_or_si128(ws_ctl, _mm_cmpeq_epi8(v, space));
+    ws_sum = _mm_add_epi64(ws_sum, _mm_sad_epu8(_mm_and_si128(ws, ones), zero));
+    i += 16;
+  }
+  std::size_t bytes = i - start;
+  if (count_ws) return bytes;
+  auto ws_bytes = static_cast<std::size_t>(_mm_cvtsi128_si64(ws_sum)) +
+                  static_cast<std::size_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(ws_sum, ws_sum)));
+  counted = bytes - ws_bytes;
+#else
+  (void)text, (void)i, (void)count_ws;
+#endif
+  return counted;
+}
+
+}  // namespace
+
+namespace {
+
+// An ARN pattern or template taken apart into per-field token lists, once: the six fields' tokens
+// in one buffer (one allocation, not one per field).
 struct ArnTokens {
   enum class Shape : std::uint8_t { Ok, NeverMatches, Unknown } shape = Shape::Ok;
-  std::array<std::vector<Tok>, 6> f;
+  std::vector<Tok> toks;
+  std::array<std::uint32_t, 7> at{};  // field i is toks[at[i] .. at[i+1])
   // Per field: only literal characters (compare as strings), or exactly one `*` (meets anything).
   std::array<bool, 6> literal{}, star{};
-  void classify() {
+  Toks f(std::size_t i) const { return {toks.data() + at[i], at[i + 1] - at[i]}; }
+  template <class Tokenize>
+  void build(const ArnFields& fields, Tokenize tokenize) {
+    std::size_t chars = 0;
+    for (size_t i = 0; i < 6; ++i) chars += fields.f[i].size();
+    toks.reserve(chars);
     for (size_t i = 0; i < 6; ++i) {
-      literal[i] = std::all_of(f[i].begin(), f[i].end(), [](const Tok& t) { return t.cls == Tok::Lit && !t.star; });
-      star[i] = f[i].size() == 1 && f[i][0].cls == Tok::Any && f[i][0].star;
+      at[i] = static_cast<std::uint32_t>(toks.size());
+      tokenize(fields.f[i], toks);
+    }
+    at[6] = static_cast<std::uint32_t>(toks.size());
+    for (size_t i = 0; i < 6; ++i) {
+      Toks t = f(i);
+      literal[i] = std::all_of(t.p, t.p + t.n, [](const Tok& k) { return k.cls == Tok::Lit && !k.star; });
+      star[i] = t.n == 1 && t.p[0].cls == Tok::Any && t.p[0].star;
     }
   }
 };
 
-bool same_literals(const std::vector<Tok>& a, const std::vector<Tok>& b) {
+bool same_literals(Toks a, Toks b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
     if (a[i].c != b[i].c) return false;
@@ -157,8 +231,7 @@ ArnTokens pattern_tokens(std::string_view pattern) {
     }
     for (size_t i = pf.count; i < 6; ++i) pf.f[i] = "*";
   }
-  for (size_t i = 0; i < 6; ++i) t.f[i] = tokens_from_pattern(pf.f[i]);
-  t.classify();
+  t.build(pf, [](std::string_view f, std::vector<Tok>& out) { tokens_from_pattern(f, out); });
   return t;
 }
 
@@ -169,8 +242,7 @@ ArnTokens template_tokens(std::string_view tmpl) {
     t.shape = ArnTokens::Shape::Unknown;  // unknown template shape: assume it may match
     return t;
   }
-  for (size_t i = 0; i < 6; ++i) t.f[i] = tokens_from_template(tf.f[i]);
-  t.classify();
+  t.build(tf, [](std::string_view f, std::vector<Tok>& out) { tokens_from_template(f, out); });
   return t;
 }
 
@@ -180,7 +252,7 @@ bool tokens_meet(const ArnTokens& p, const ArnTokens& t) {
   // The cheap fields first (service, partition, ...), so most mismatches end before the resource field.
   for (size_t i : {2, 0, 1, 3, 4, 5}) {
     if (p.star[i]) continue;  // `*` matches any text a template can produce
-    if (p.literal[i] && t.literal[i] ? !same_literals(p.f[i], t.f[i]) : !tokens_meet(p.f[i], t.f[i])) return false;
+    if (p.literal[i] && t.literal[i] ? !same_literals(p.f(i), t.f(i)) : !tokens_meet(p.f(i), t.f(i))) return false;
   }
   return true;
 }
@@ -295,6 +367,11 @@ class Validator {
     size_t chars = 0;
     const bool count_ws = type_ == PolicyType::Scp || type_ == PolicyType::Rcp;
     for (size_t i = 0; i < text_.size();) {
+      if (i + 16 <= text_.size()) {
+        size_t before = i;
+        chars += count_plain_blocks(text_, i, count_ws);
+        if (i != before) continue;
+      }
       if (i + 8 <= text_.size()) {
         // Eight bytes at a time while they are ASCII and either printable or tab/LF/CR (SWAR,
         // exact per-byte tests): count the ones that are not whitespace.
@@ -347,8 +424,9 @@ class Validator {
 
   // Per-thread memo of wildcard expansions, reset between validations when it grows large (never
   // during one: `statement` holds references into it).
-  static std::unordered_map<std::string, std::vector<catalog::Id>>& memo_map() {
-    thread_local std::unordered_map<std::string, std::vector<catalog::Id>> memo;
+  using Memo = std::unordered_map<std::string, std::vector<catalog::Id>, base::FastHash, std::equal_to<>>;
+  static Memo& memo_map() {
+    thread_local Memo memo;
     return memo;
   }
   // Wildcard expansion is the validator's costliest lookup and patterns repeat: memoize it.
@@ -448,14 +526,15 @@ class Validator {
       }
     }
     bool any_star_resource = false;
-    std::vector<ArnTokens> resource_tokens;
     for (const auto& r : s.resources) {
       if (r.value == "*") any_star_resource = true;
       resource(p, r);
-      resource_tokens.push_back(pattern_tokens(r.value));
     }
     // --- resources vs. the actions' resource types
     if (!s.not_action && s.has_resource && !s.not_resource && !any_star_resource) {
+      std::vector<ArnTokens> resource_tokens;
+      resource_tokens.reserve(s.resources.size());
+      for (const auto& r : s.resources) resource_tokens.push_back(pattern_tokens(r.value));
       // Whether a resource type meets any of the statement's resources, decided once per statement
       // (its actions share types); `seen` marks the types of one action. Both are stamped arrays
       // (stamp == current: valid), so no per-action clearing.

@@ -1,6 +1,7 @@
 #pragma once
 /// Small string utilities shared by every module (ASCII case folding, JSON escaping, splitting).
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,28 @@ inline std::uint64_t bytes_equal(std::uint64_t w, unsigned char c) {
   std::uint64_t x = w ^ (kOnes * c);
   return ~(((x & kLow7) + kLow7) | x | kLow7);
 }
+/// A fast non-cryptographic hash of a short string (8 bytes per step, inline): for in-memory
+/// tables keyed by names, where std::hash's out-of-line murmur costs more than the lookup.
+/// Transparent, so tables keyed by std::string can be searched with a string_view.
+struct FastHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ s.size();
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+      h ^= h >> 32;
+    }
+    if (i < s.size()) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, s.data() + i, s.size() - i);
+      h = (h ^ w) * 0xC4CEB9FE1A85EC53ULL;
+    }
+    return static_cast<std::size_t>(h ^ (h >> 29));
+  }
+};
 std::string to_lower(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 bool istarts_with(std::string_view s, std::string_view prefix);
