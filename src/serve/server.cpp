@@ -6,6 +6,8 @@
 // connections are closed after a timeout). The first version used cpp-httplib, which gives every
 // kept-alive connection a blocking worker thread: half of the server's CPU went to the kernel
 // (six poll() calls, context switches and socket-name lookups per request; bench/serve/run.sh).
+// libmicrohttpd is opened with dlopen when a server binds (base/dynlib.hpp), so the commands that
+// never serve do not pay for linking it at start-up; calls are typed as microhttpd.h declares them.
 #include "iamforge/serve/server.hpp"
 
 #include <arpa/inet.h>
@@ -25,6 +27,7 @@
 #include <sstream>
 #include <thread>
 
+#include "iamforge/base/dynlib.hpp"
 #include "iamforge/base/strings.hpp"
 #include "iamforge/json/json.hpp"
 
@@ -36,6 +39,41 @@ namespace {
 // signs it), filled by the access handler, freed by the completion callback.
 // A declared body larger than this is refused without reading it (see on_request).
 constexpr unsigned long long kDiscardLimit = 64ull << 20;
+
+// The libmicrohttpd functions the server calls, resolved once.
+struct MhdApi {
+  decltype(&MHD_start_daemon) start_daemon = nullptr;
+  decltype(&MHD_stop_daemon) stop_daemon = nullptr;
+  decltype(&MHD_get_daemon_info) get_daemon_info = nullptr;
+  decltype(&MHD_create_response_from_buffer) create_response_from_buffer = nullptr;
+  decltype(&MHD_add_response_header) add_response_header = nullptr;
+  decltype(&MHD_queue_response) queue_response = nullptr;
+  decltype(&MHD_destroy_response) destroy_response = nullptr;
+  decltype(&MHD_lookup_connection_value) lookup_connection_value = nullptr;
+  decltype(&MHD_get_connection_values_n) get_connection_values_n = nullptr;
+  std::string error;  // why loading failed; empty when every pointer is set
+};
+
+const MhdApi& mhd() {
+  static const MhdApi api = [] {
+    MhdApi a;
+    constexpr const char* kSoname = "libmicrohttpd.so.12";
+    void* lib = base::open_library({kSoname}, &a.error);
+    if (!lib) return a;
+    (void)(base::bind_symbol(lib, kSoname, "MHD_start_daemon", a.start_daemon, &a.error) &&
+           base::bind_symbol(lib, kSoname, "MHD_stop_daemon", a.stop_daemon, &a.error) &&
+           base::bind_symbol(lib, kSoname, "MHD_get_daemon_info", a.get_daemon_info, &a.error) &&
+           base::bind_symbol(lib, kSoname, "MHD_create_response_from_buffer", a.create_response_from_buffer,
+                             &a.error) &&
+           base::bind_symbol(lib, kSoname, "MHD_add_response_header", a.add_response_header, &a.error) &&
+           base::bind_symbol(lib, kSoname, "MHD_queue_response", a.queue_response, &a.error) &&
+           base::bind_symbol(lib, kSoname, "MHD_destroy_response", a.destroy_response, &a.error) &&
+           base::bind_symbol(lib, kSoname, "MHD_lookup_connection_value", a.lookup_connection_value, &a.error) &&
+           base::bind_symbol(lib, kSoname, "MHD_get_connection_values_n", a.get_connection_values_n, &a.error));
+    return a;
+  }();
+  return api;
+}
 
 struct Pending {
   std::string target;
@@ -58,7 +96,7 @@ struct Server::Impl {
 
   Impl(backend::LocalBackend& b, ServerOptions o) : backend(b), options(std::move(o)), service(b, options.service) {}
   ~Impl() {
-    if (daemon) MHD_stop_daemon(daemon);
+    if (daemon) mhd().stop_daemon(daemon);
   }
 
   static void* on_uri(void*, const char* uri, MHD_Connection*) {
@@ -74,12 +112,12 @@ struct Server::Impl {
 
   static MHD_Result send(MHD_Connection* connection, HttpReply reply) {
     MHD_Response* res =
-        MHD_create_response_from_buffer(reply.body.size(), reply.body.data(), MHD_RESPMEM_MUST_COPY);
+        mhd().create_response_from_buffer(reply.body.size(), reply.body.data(), MHD_RESPMEM_MUST_COPY);
     if (!res) return MHD_NO;
-    MHD_add_response_header(res, "x-amzn-RequestId", reply.request_id.c_str());
-    MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, reply.content_type.c_str());
-    MHD_Result r = MHD_queue_response(connection, static_cast<unsigned>(reply.status), res);
-    MHD_destroy_response(res);
+    mhd().add_response_header(res, "x-amzn-RequestId", reply.request_id.c_str());
+    mhd().add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, reply.content_type.c_str());
+    MHD_Result r = mhd().queue_response(connection, static_cast<unsigned>(reply.status), res);
+    mhd().destroy_response(res);
     return r;
   }
 
@@ -98,7 +136,7 @@ struct Server::Impl {
       // connection that stays usable (clients send the whole body before reading the reply); one
       // far beyond the limit is answered at once and the connection closed.
       p->started = true;
-      const char* length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+      const char* length = mhd().lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
       unsigned long long declared = length ? std::strtoull(length, nullptr, 10) : 0;
       if (declared > max_body) p->too_large = true;
       if (declared > kDiscardLimit) return self->too_large(connection);
@@ -117,7 +155,7 @@ struct Server::Impl {
     auto q = target.find('?');
     r.path = std::string(target.substr(0, q));
     if (q != std::string_view::npos) r.query = std::string(target.substr(q + 1));
-    MHD_get_connection_values_n(
+    mhd().get_connection_values_n(
         connection, MHD_HEADER_KIND,
         [](void* out, MHD_ValueKind, const char* key, size_t key_size, const char* value, size_t value_size) {
           static_cast<HttpRequest*>(out)->headers.emplace_back(std::string(key, key_size),
@@ -152,8 +190,12 @@ bool Server::bind(std::string* error) {
   }
   unsigned threads = impl_->options.threads > 0 ? static_cast<unsigned>(impl_->options.threads)
                                                 : std::max(2u, std::thread::hardware_concurrency());
+  if (const MhdApi& api = mhd(); !api.error.empty()) {
+    if (error) *error = api.error;
+    return false;
+  }
   // Worker threads inherit the caller's signal mask (cli/serve.cpp blocks SIGINT/SIGTERM first).
-  impl_->daemon = MHD_start_daemon(
+  impl_->daemon = mhd().start_daemon(
       MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO, 0, nullptr, nullptr, &Impl::on_request, impl_.get(),
       MHD_OPTION_SOCK_ADDR, reinterpret_cast<const sockaddr*>(&addr),  //
       MHD_OPTION_THREAD_POOL_SIZE, threads,                            //
@@ -167,7 +209,7 @@ bool Server::bind(std::string* error) {
     if (error) *error = "cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port);
     return false;
   }
-  const MHD_DaemonInfo* info = MHD_get_daemon_info(impl_->daemon, MHD_DAEMON_INFO_BIND_PORT);
+  const MHD_DaemonInfo* info = mhd().get_daemon_info(impl_->daemon, MHD_DAEMON_INFO_BIND_PORT);
   impl_->port = info ? info->port : impl_->options.port;
   return true;
 }
@@ -181,7 +223,7 @@ bool Server::run() {
   lock.unlock();
   // Stops accepting, closes connections and joins the workers; a request being handled finishes
   // first (its store transaction is never cut in half).
-  MHD_stop_daemon(impl_->daemon);
+  mhd().stop_daemon(impl_->daemon);
   impl_->daemon = nullptr;
   return true;
 }
