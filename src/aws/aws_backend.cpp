@@ -504,6 +504,11 @@ Result<std::string> AwsBackend::call(std::string_view action, const QueryParams&
     sp.region = config_.signing_region;
     sp.service = "iam";
     sign(req, config_.credentials, sp);  // re-signed per attempt: a long backoff never expires it
+    if (std::string why = transport_->unavailable(); !why.empty()) {
+      ApiError e(ErrorCode::ServiceFailure, "Cannot send requests to " + config_.endpoint_url + ": " + why);
+      e.http_status = 0;
+      return e;
+    }
     ++requests_;
     HttpResponse resp = transport_->send(base_url_, req, options_.connect_timeout, options_.request_timeout);
 

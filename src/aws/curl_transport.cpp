@@ -92,6 +92,8 @@ class CurlTransport final : public Transport {
   CurlTransport(const CurlTransport&) = delete;
   CurlTransport& operator=(const CurlTransport&) = delete;
 
+  std::string unavailable() override { return curl_api().error; }
+
   HttpResponse send(const std::string& base_url, const HttpRequest& request, std::chrono::milliseconds connect_timeout,
                     std::chrono::milliseconds total_timeout) override {
     HttpResponse out;

@@ -22,6 +22,9 @@ class FakeTransport final : public Transport {
   std::vector<HttpRequest> sent;
   std::string base_url;
   HttpResponse fallback{200, {}, "<X/>", ""};
+  std::string broken;  // what unavailable() answers
+
+  std::string unavailable() override { return broken; }
 
   HttpResponse send(const std::string& url, const HttpRequest& request, std::chrono::milliseconds,
                     std::chrono::milliseconds) override {
@@ -260,6 +263,20 @@ TEST(AwsClient, RetriesAreBounded) {
   EXPECT_NE(r2.error().message.find("Connection refused"), std::string::npos);
   EXPECT_NE(r2.error().message.find("127.0.0.1:4566"), std::string::npos);
   EXPECT_EQ(r2.error().message.find(kSecret), std::string::npos);
+}
+
+// A transport that cannot work at all (libcurl missing) is not a network failure: one clear error
+// at once, no request sent, no backoff.
+TEST(AwsClient, AnUnusableTransportFailsAtOnceWithoutRetrying) {
+  Fixture f;
+  f.transport->broken = "cannot load libcurl.so.4: libcurl.so.4: cannot open shared object file";
+  auto r = f.backend->delete_role({"r"});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::ServiceFailure);
+  EXPECT_NE(r.error().message.find("cannot load libcurl.so.4"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("127.0.0.1:4566"), std::string::npos);
+  EXPECT_TRUE(f.transport->sent.empty());
+  EXPECT_TRUE(f.sleeps.empty());
 }
 
 TEST(AwsClient, RetriesEventualConsistencyErrorsBounded) {

@@ -27,9 +27,13 @@ class Transport {
   /// `base_url` is scheme://host[:port] (no path); the request carries path, query, headers, body.
   virtual HttpResponse send(const std::string& base_url, const HttpRequest& request,
                             std::chrono::milliseconds connect_timeout, std::chrono::milliseconds total_timeout) = 0;
+  /// Why this transport can send nothing at all (e.g. libcurl could not be loaded), or empty. Not
+  /// a network failure: callers report it at once instead of retrying.
+  virtual std::string unavailable() { return {}; }
 };
 
-/// libcurl (HTTPS with the system's CA store; HTTP for local endpoints).
+/// libcurl (HTTPS with the system's CA store; HTTP for local endpoints), opened with dlopen at the
+/// first request.
 std::shared_ptr<Transport> make_curl_transport();
 
 }  // namespace iamforge::aws
