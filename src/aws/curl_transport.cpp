@@ -1,7 +1,7 @@
 // libcurl transport: one easy handle per concurrent call, pooled for connection reuse.
 //
 // libcurl is opened with dlopen at the first request (base/dynlib.hpp): linked, it and the
-// libraries behind it cost every iamforge command about 6 ms of start-up. The header is still
+// libraries behind it cost every iamforge command most of 4 ms of start-up. The header is still
 // the one the build found, so every call below is typed as curl.h declares it.
 #include <curl/curl.h>
 
