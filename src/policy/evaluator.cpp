@@ -96,7 +96,7 @@ std::size_t Context::probe(std::string_view key_lower, std::uint64_t hash) const
     if (s.entry == 0) return i;
     if (s.tag != tag) continue;
     if (s.key_len != kLong ? s.key_len == key_lower.size() &&
-                                 std::memcmp(compact_.data() + s.at, key_lower.data(), key_lower.size()) == 0
+                                 base::equal_bytes(compact_.data() + s.at, key_lower.data(), key_lower.size())
                            : entries_[s.entry - 1].key_lower == key_lower)
       return i;
   }
@@ -693,7 +693,7 @@ inline bool starts_lit(std::string_view s, const char (&lit)[N]) {
   return s.size() >= N - 1 && std::memcmp(s.data(), lit, N - 1) == 0;
 }
 inline bool same(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0);
+  return a.size() == b.size() && base::equal_bytes(a.data(), b.data(), a.size());
 }
 constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7fULL, kHigh = 0x8080808080808080ULL, kOnes = 0x0101010101010101ULL;
 
@@ -771,7 +771,7 @@ catalog::Id lookup_action_id(std::string_view lower) {
     for (char c : lower) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001B3ULL;
   }
   Slot& slot = cache[(h ^ (h >> 32) ^ (h >> 15)) & (kSlots - 1)];
-  if (slot.used && slot.name == lower) return slot.id;
+  if (slot.used && same(slot.name, lower)) return slot.id;
   const catalog::Action* a = catalog::Catalog::builtin().find_action_lower(lower);
   slot.name.assign(lower);
   slot.id = a ? a->id : catalog::kNoId;
@@ -930,7 +930,7 @@ bool compiled_fields_match(const CompiledPolicyImpl& pol, const ResourcePattern&
         break;
       case FieldKind::Glob:
         if (rp.prefix_star) {
-          if (req.f[5].size() < rp.prefix_len || std::memcmp(f5.data(), req.f[5].data(), rp.prefix_len) != 0)
+          if (req.f[5].size() < rp.prefix_len || !base::equal_bytes(f5.data(), req.f[5].data(), rp.prefix_len))
             return false;
         } else if (!glob_match(f5, req.f[5], Case::Sensitive)) {
           return false;

@@ -17,6 +17,22 @@ inline std::uint64_t bytes_equal(std::uint64_t w, unsigned char c) {
   std::uint64_t x = w ^ (kOnes * c);
   return ~(((x & kLow7) + kLow7) | x | kLow7);
 }
+/// Equality of `n` bytes, inline: word compares (the last word overlapping the one before it),
+/// for the short keys and names the evaluator compares several times per request, where a call
+/// to libc's memcmp costs more than the compare itself.
+inline bool equal_bytes(const char* a, const char* b, std::size_t n) {
+  auto w64 = [](const char* p) { std::uint64_t w; std::memcpy(&w, p, 8); return w; };
+  auto w32 = [](const char* p) { std::uint32_t w; std::memcpy(&w, p, 4); return w; };
+  if (n >= 8) {
+    for (std::size_t i = 0; i + 8 < n; i += 8)
+      if (w64(a + i) != w64(b + i)) return false;
+    return w64(a + n - 8) == w64(b + n - 8);
+  }
+  if (n >= 4) return w32(a) == w32(b) && w32(a + n - 4) == w32(b + n - 4);
+  for (std::size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
 /// A fast non-cryptographic hash of a short string (8 bytes per step, inline): for in-memory
 /// tables keyed by names, where std::hash's out-of-line murmur costs more than the lookup.
 /// Transparent, so tables keyed by std::string can be searched with a string_view.
