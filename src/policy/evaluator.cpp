@@ -1232,6 +1232,10 @@ Analysis analyze_identity(const std::vector<const CompiledPolicy*>& pols, const 
   for (const CompiledPolicy* cp : pols) {
     const CompiledPolicyImpl& pol = cp->impl();
     for_each_action_match(pol, p, [&](const CompiledStatement& s) {
+      // Not explaining: once a Deny applies nothing can change this type's result, and once an
+      // Allow applies only a Deny can, so those statements' resources and conditions are not
+      // evaluated (the result is the same; the counts stop at one).
+      if (!p.missing && (a.n_deny || (a.n_allow && s.effect == Effect::Allow))) return;
       if (!resource_matches(pol, s, p)) return;
       if (resource_side && s.has_principal && principal_matches(pol, s, p) == PMatch::NoMatch) return;
       if (!conditions_match(pol, s, p)) return;

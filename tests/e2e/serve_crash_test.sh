@@ -70,7 +70,15 @@ for x in ts: x.start()
 for x in ts: x.join()
 PY
   WRITERS=$!
-  sleep "$(python3 -c 'import random; print(round(random.uniform(0.8, 2.5), 2))')"
+  # Kill at a random moment while writes are flowing: first wait for the round's first
+  # acknowledged write (on a loaded machine, starting Python and boto3 alone can take seconds),
+  # then a random 0.3-2 s more.
+  for _ in $(seq 600); do
+    [ "$(wc -l <"$TMP/acked")" -gt "$start_of_round" ] && break
+    kill -0 "$WRITERS" 2>/dev/null || break
+    sleep 0.1
+  done
+  sleep "$(python3 -c 'import random; print(round(random.uniform(0.3, 2.0), 2))')"
   kill -KILL "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=""
   wait "$WRITERS"
   acked=$(wc -l <"$TMP/acked")

@@ -275,6 +275,40 @@ TEST(Corpus, PruningToTheActionKeepsEveryDecision) {
   EXPECT_GT(n, 9000u);
 }
 
+// Without an explanation the evaluator stops reading a policy type's statements once its result is
+// settled (a Deny applies; or an Allow applies and only Allows remain). The decision and every
+// policy type's result must be those of the full, explained evaluation, for every case of the
+// visible corpus and of the differential set.
+TEST(Corpus, UnexplainedVerdictsAreTheExplainedOnes) {
+  size_t n = 0;
+  for (std::string file : {"data/corpus/eval-visible.jsonl", "data/differential/diff-cases.jsonl"}) {
+    std::string path = test::data_path(file);
+    if (!std::filesystem::exists(path)) continue;
+    std::ifstream in(path);
+    std::string line, id, err;
+    while (std::getline(in, line)) {
+      json::ParseResult j = json::parse(line);
+      ASSERT_TRUE(j.ok());
+      for (policy::ActionIndex index : {policy::ActionIndex::Skip, policy::ActionIndex::Build}) {
+        auto c = policy::case_from_json(j.value, id, err, index);
+        ASSERT_TRUE(c) << id << ": " << err;
+        policy::Verdict quick = policy::evaluate(c->set, c->request, policy::Explain::No);
+        policy::Verdict full = policy::evaluate(c->set, c->request, policy::Explain::Yes);
+        ASSERT_EQ(quick.decision, full.decision) << id;
+        EXPECT_EQ(quick.identity, full.identity) << id;
+        EXPECT_EQ(quick.resource, full.resource) << id;
+        EXPECT_EQ(quick.boundary, full.boundary) << id;
+        EXPECT_EQ(quick.session, full.session) << id;
+        EXPECT_EQ(quick.scp, full.scp) << id;
+        EXPECT_EQ(quick.rcp, full.rcp) << id;
+        EXPECT_EQ(quick.same_account, full.same_account) << id;
+        ++n;
+      }
+    }
+  }
+  EXPECT_GE(n, 6000u);
+}
+
 // action_may_match is at least as permissive as the evaluator: whenever a one-statement policy
 // allows an action, the pattern "may match" it.
 TEST(Corpus, ActionMayMatchCoversTheEvaluator) {
