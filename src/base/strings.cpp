@@ -9,8 +9,8 @@
 namespace iamforge::base {
 
 std::string to_lower(std::string_view s) {
-  std::string r(s);
-  for (auto& c : r) c = ascii_lower(c);
+  std::string r(s.size(), '\0');
+  lower_into(r.data(), s);
   return r;
 }
 

@@ -40,9 +40,24 @@ std::string_view to_string(TypeResult r) {
 // Context
 
 std::uint64_t Context::hash_key(std::string_view key) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (char c : key) h = (h ^ static_cast<unsigned char>(base::ascii_lower(c))) * 1099511628211ull;
-  return h;
+  // Eight lowercased bytes a step (SWAR), then a final mix: the index uses both halves (slot from
+  // the low bits, tag from the high ones).
+  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ key.size();
+  std::size_t i = 0;
+  for (; i + 8 <= key.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, key.data() + i, 8);
+    h = (h ^ base::lower8(w)) * 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 32;
+  }
+  if (i < key.size()) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, key.data() + i, key.size() - i);
+    h = (h ^ base::lower8(w)) * 0xC4CEB9FE1A85EC53ULL;
+  }
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDULL;
+  return h ^ (h >> 33);
 }
 
 namespace {
@@ -103,26 +118,33 @@ std::size_t Context::probe(std::string_view key_lower, std::uint64_t hash) const
 }
 
 void Context::set(std::string_view key, std::vector<std::string> values, bool multivalued) {
-  std::string lower = base::to_lower(key);
-  std::uint64_t h = hash_key(lower);
+  char buf[96];  // the lowercase key, without allocating for ordinary keys
+  std::string heap;
+  char* lower_at = buf;
+  if (key.size() > sizeof buf) {
+    heap.resize(key.size());
+    lower_at = heap.data();
+  }
+  base::lower_into(lower_at, key);
+  const std::string_view lower(lower_at, key.size());
+  const std::uint64_t h = hash_key(key);
   if (!index_.empty()) {
     std::size_t i = probe(lower, h);
     if (index_[i].entry != 0) {  // replace
       Entry& e = entries_[index_[i].entry - 1];
       e.values = std::move(values);
       e.multivalued = multivalued;
-      e.key = std::string(key);
+      e.key.assign(key);
       fill(index_[i], index_[i].entry - 1);
       return;
     }
   }
-  Entry e;
+  Entry& e = entries_.emplace_back();
   e.hash = h;
   e.multivalued = multivalued;
-  e.key_lower = std::move(lower);
+  e.key_lower.assign(lower);
   e.values = std::move(values);
-  e.key = std::string(key);
-  entries_.push_back(std::move(e));
+  e.key.assign(key);
   if (entries_.size() * 2 > index_.size()) {
     reindex(entries_.size() * 2);  // doubling: amortised O(1) per key
   } else {
@@ -336,31 +358,54 @@ struct CompiledPolicyImpl {  // hot fields first; the name and type matter only 
 namespace {
 
 // Builds a blob: records at aligned offsets (patched in place as they are filled), text appended.
+// The buffer grows by doubling without zero-filling (every byte handed out is written: records by
+// array(), text by text()), and is handed over as the policy's blob without a copy.
 class BlobWriter {
  public:
+  explicit BlobWriter(std::size_t capacity) { grow(std::max<std::size_t>(capacity, 64)); }
   template <class T>
   std::uint32_t array(std::size_t n) {  // room for n default records; returns the first's offset
     static_assert(std::is_trivially_copyable_v<T> && alignof(T) <= alignof(std::max_align_t));
-    std::size_t off = (buf_.size() + alignof(T) - 1) / alignof(T) * alignof(T);
-    buf_.resize(off + n * sizeof(T));
+    std::size_t off = (size_ + alignof(T) - 1) / alignof(T) * alignof(T);
+    const std::size_t pad = off - size_;
+    std::byte* at = extend(pad + n * sizeof(T));
+    if (pad) std::memset(at, 0, pad);  // (alignment padding: the blob has no unwritten byte)
     for (std::size_t i = 0; i < n; ++i) put(static_cast<std::uint32_t>(off), i, T{});
     return static_cast<std::uint32_t>(off);
   }
   template <class T>
   void put(std::uint32_t off, std::size_t i, const T& v) {
-    std::memcpy(buf_.data() + off + i * sizeof(T), &v, sizeof(T));
+    std::memcpy(buf_.get() + off + i * sizeof(T), &v, sizeof(T));
   }
   Text text(std::string_view s) {
-    Text t{static_cast<std::uint32_t>(buf_.size()), static_cast<std::uint32_t>(s.size())};
-    buf_.resize(buf_.size() + s.size());
-    if (!s.empty()) std::memcpy(buf_.data() + t.off, s.data(), s.size());
+    Text t{static_cast<std::uint32_t>(size_), static_cast<std::uint32_t>(s.size())};
+    std::byte* at = extend(s.size());
+    if (!s.empty()) std::memcpy(at, s.data(), s.size());
     return t;
   }
-  std::size_t size() const { return buf_.size(); }
-  const std::byte* data() const { return buf_.data(); }
+  Text text_lower(std::string_view s) {  // the text in ASCII lowercase
+    Text t{static_cast<std::uint32_t>(size_), static_cast<std::uint32_t>(s.size())};
+    base::lower_into(reinterpret_cast<char*>(extend(s.size())), s);
+    return t;
+  }
+  std::size_t size() const { return size_; }
+  std::unique_ptr<std::byte[]> release() { return std::move(buf_); }
 
  private:
-  std::vector<std::byte> buf_;
+  std::byte* extend(std::size_t n) {  // n more bytes at the end (not initialized)
+    if (size_ + n > cap_) grow(std::max(2 * cap_, size_ + n));
+    std::byte* at = buf_.get() + size_;
+    size_ += n;
+    return at;
+  }
+  void grow(std::size_t cap) {
+    std::unique_ptr<std::byte[]> fresh(new std::byte[cap]);  // operator new[]: aligned for every record
+    if (size_) std::memcpy(fresh.get(), buf_.get(), size_);
+    buf_ = std::move(fresh);
+    cap_ = cap;
+  }
+  std::unique_ptr<std::byte[]> buf_;
+  std::size_t size_ = 0, cap_ = 0;
 };
 
 // A text with policy variables, parsed once; each variable's key hash precomputed for the context.
@@ -476,12 +521,12 @@ ActionPattern compile_action(BlobWriter& w, std::string_view a) {
     p.service_len = 1;
     return p;
   }
-  std::string text = base::to_lower(a.substr(0, colon));
-  p.service_len = static_cast<std::uint32_t>(text.size());
-  text += base::to_lower(a.substr(colon + 1));
-  p.name_len = static_cast<std::uint32_t>(text.size() - p.service_len);
-  p.literal = !has_wildcard(std::string_view(text).substr(p.service_len));
-  p.offset = w.text(text).off;
+  std::string_view service = a.substr(0, colon), name = a.substr(colon + 1);
+  p.service_len = static_cast<std::uint32_t>(service.size());
+  p.name_len = static_cast<std::uint32_t>(name.size());
+  p.literal = !has_wildcard(name);  // (case changes no wildcard)
+  p.offset = w.text_lower(service).off;
+  w.text_lower(name);  // right after the service
   return p;
 }
 
@@ -499,7 +544,7 @@ CondValue compile_value(BlobWriter& w, const Str& s, ConditionCompare cmp, bool 
     w.put(v.typed, 0, *n);
   };
   switch (cmp) {
-    case ConditionCompare::StringEqualsIgnoreCase: v.aux = w.text(base::to_lower(s.value)); break;
+    case ConditionCompare::StringEqualsIgnoreCase: v.aux = w.text_lower(s.value); break;
     case ConditionCompare::NumericEquals: case ConditionCompare::NumericLessThan:
     case ConditionCompare::NumericLessThanEquals: case ConditionCompare::NumericGreaterThan:
     case ConditionCompare::NumericGreaterThanEquals:
@@ -570,9 +615,8 @@ std::uint32_t compile_statement(BlobWriter& w, const Statement& s, std::uint32_t
     cc.negated = is_negated(cond.op);
     cc.qualifier = cond.qualifier;
     cc.if_exists = cond.if_exists;
-    std::string lower = base::to_lower(cond.key);
-    cc.key_lower = w.text(lower);
-    cc.key_hash = Context::hash_key(lower);
+    cc.key_lower = w.text_lower(cond.key);
+    cc.key_hash = Context::hash_key(cond.key);  // (case-insensitive)
     cc.key = w.text(cond.key);
     cc.n_values = static_cast<std::uint32_t>(cond.values.size());
     cc.values = static_cast<std::uint32_t>(values + v * sizeof(CondValue));
@@ -630,7 +674,7 @@ CompiledPolicy::CompiledPolicy(const Policy& p, PolicyType type, std::string nam
   std::size_t distinct = 0;
   for (std::size_t i = 0; i < pairs.size(); ++i) distinct += i == 0 || pairs[i].first != pairs[i - 1].first;
 
-  BlobWriter w;
+  BlobWriter w(512 + 384 * n);  // (the corpus's statements take ~300 bytes each)
   using Slot = CompiledPolicyImpl::Slot;
   std::size_t table_size = 0;
   if (distinct) {
@@ -667,8 +711,7 @@ CompiledPolicy::CompiledPolicy(const Policy& p, PolicyType type, std::string nam
     for (std::size_t k = 0; k < table_size; ++k) w.put(impl.table, k, table[k]);
   }
   impl.size = static_cast<std::uint32_t>(w.size());
-  impl.blob.reset(new std::byte[std::max<std::size_t>(w.size(), 1)]);  // operator new: aligned for every record
-  if (w.size()) std::memcpy(impl.blob.get(), w.data(), w.size());
+  impl.blob = w.release();
 }
 
 CompiledPolicy::~CompiledPolicy() = default;
@@ -695,15 +738,9 @@ inline bool starts_lit(std::string_view s, const char (&lit)[N]) {
 inline bool same(std::string_view a, std::string_view b) {
   return a.size() == b.size() && base::equal_bytes(a.data(), b.data(), a.size());
 }
-constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7fULL, kHigh = 0x8080808080808080ULL, kOnes = 0x0101010101010101ULL;
+constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7fULL, kOnes = 0x0101010101010101ULL;
 
-// Eight bytes in ASCII lowercase at once (SWAR): exactly the bytes 'A'..'Z' get +0x20; bytes >= 0x80
-// are unchanged, as base::ascii_lower leaves them.
-inline std::uint64_t lower8(std::uint64_t w) {
-  std::uint64_t h = w & kLow7;  // no carry between bytes below: h + 0x3f <= 0xbe
-  std::uint64_t upper = (h + kOnes * (0x80 - 'A')) & ~(h + kOnes * (0x80 - 'Z' - 1)) & ~w & kHigh;  // 'A'..'Z'
-  return w | (upper >> 2);
-}
+using base::lower8;
 
 // Copies `s` to `out` in ASCII lowercase, eight bytes at a time, and returns the position of its
 // first ':' (npos when none).

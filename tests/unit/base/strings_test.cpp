@@ -25,3 +25,22 @@ TEST(Strings, EqualBytesAgreesWithMemcmp) {
     }
   }
 }
+
+// Twin: the SWAR lowercase against ascii_lower byte by byte, every byte value at every position of
+// every length 0..40 (bytes >= 0x80 and the neighbours of 'A'..'Z' included).
+TEST(Strings, LowerIntoAgreesWithAsciiLower) {
+  std::mt19937 rng(9);
+  for (std::size_t n = 0; n <= 40; ++n) {
+    for (int c = 0; c < 256; ++c) {
+      std::string s(n, '\0');
+      for (auto& ch : s) ch = static_cast<char>(rng() % 256);
+      if (n) s[static_cast<std::size_t>(c) % n] = static_cast<char>(c);
+      std::string want = s;
+      for (auto& ch : want) ch = base::ascii_lower(ch);
+      std::string got(n, '\0');
+      base::lower_into(got.data(), s);
+      ASSERT_EQ(got, want) << "n=" << n << " c=" << c;
+      ASSERT_EQ(base::to_lower(s), want);
+    }
+  }
+}

@@ -200,6 +200,14 @@ TEST(Corpus, ContextIndexFindsEveryKey) {
   EXPECT_EQ(policy::Context().find("x"), nullptr);
   policy::Context copy = ctx;  // the index holds positions, so copies stay valid
   EXPECT_EQ(copy.find("aws:key/42")->values.at(0), "42");
+  // A key longer than set()'s stack buffer, set twice in different cases: one entry.
+  std::string long_key = "aws:RequestTag/" + std::string(200, 'Q');
+  ctx.set(long_key, "a");
+  ctx.set(base::to_lower(long_key), "b");
+  EXPECT_EQ(ctx.entries().size(), 301u);
+  ASSERT_NE(ctx.find(long_key), nullptr);
+  EXPECT_EQ(ctx.find(long_key)->values.at(0), "b");
+  EXPECT_EQ(ctx.find_lower(base::to_lower(long_key)), ctx.find(long_key));
 }
 
 // The JSON string scanner's SWAR fast path: specials (quote, backslash, control, non-ASCII) at every

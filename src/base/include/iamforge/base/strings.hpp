@@ -17,6 +17,25 @@ inline std::uint64_t bytes_equal(std::uint64_t w, unsigned char c) {
   std::uint64_t x = w ^ (kOnes * c);
   return ~(((x & kLow7) + kLow7) | x | kLow7);
 }
+/// SWAR ASCII lowercase of eight bytes at once: exactly the bytes 'A'..'Z' get +0x20; bytes >= 0x80
+/// are unchanged, as ascii_lower leaves them.
+inline std::uint64_t lower8(std::uint64_t w) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kLow7 = kOnes * 0x7F, kHigh = kOnes * 0x80;
+  std::uint64_t h = w & kLow7;  // no carry between bytes below: h + 0x3f <= 0xbe
+  std::uint64_t upper = (h + kOnes * (0x80 - 'A')) & ~(h + kOnes * (0x80 - 'Z' - 1)) & ~w & kHigh;  // 'A'..'Z'
+  return w | (upper >> 2);
+}
+/// Writes `s` in ASCII lowercase to `out` (s.size() bytes), eight bytes at a time.
+inline void lower_into(char* out, std::string_view s) {
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    w = lower8(w);
+    std::memcpy(out + i, &w, 8);
+  }
+  for (; i < s.size(); ++i) out[i] = ascii_lower(s[i]);
+}
 /// Equality of `n` bytes, inline: word compares (the last word overlapping the one before it),
 /// for the short keys and names the evaluator compares several times per request, where a call
 /// to libc's memcmp costs more than the compare itself.
