@@ -154,6 +154,13 @@ void Context::set(std::string_view key, std::vector<std::string> values, bool mu
   }
 }
 
+void Context::set(std::string_view key, std::string value) {
+  std::vector<std::string> one;  // (not `{std::move(value)}`: an initializer list is copied from)
+  one.reserve(1);
+  one.push_back(std::move(value));
+  set(key, std::move(one), false);
+}
+
 const Context::Entry* Context::find_lower(std::string_view key_lower, std::uint64_t hash) const {
   if (index_.empty()) return nullptr;
   std::uint32_t entry = index_[probe(key_lower, hash)].entry;

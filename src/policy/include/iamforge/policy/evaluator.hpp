@@ -32,7 +32,7 @@ class Context {
  public:
   /// Adds or replaces a key. `multivalued` marks a list value (even with 0 or 1 element).
   void set(std::string_view key, std::vector<std::string> values, bool multivalued);
-  void set(std::string_view key, std::string value) { set(key, {std::move(value)}, false); }
+  void set(std::string_view key, std::string value);  ///< single-valued
   /// Room for `n` keys without rebuilding the index (optional; for callers that know the count).
   void reserve(std::size_t n);
   struct Entry {  // what a lookup reads (hash, lowercase key, values) first
