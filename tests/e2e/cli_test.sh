@@ -74,6 +74,13 @@ assert p.wait(timeout=10) == 0
 PY
 expect_rc 1 "$bin" simulate --cases "$tmp"
 grep -q 'error\[io.unreadable\]' "$tmp/err" && ok || bad "batch: unreadable input"
+# Any number of worker threads gives the same lines in the
+# same order as one thread, over the whole visible corpus (47 blocks).
+"$bin" simulate --cases "$root/tests/data/corpus/eval-visible.jsonl" -j 1 >"$tmp/j1" 2>/dev/null
+for j in 2 3 5; do
+  "$bin" simulate --cases "$root/tests/data/corpus/eval-visible.jsonl" -j "$j" >"$tmp/j$j" 2>/dev/null
+  [ "$(wc -l <"$tmp/j1")" = 3000 ] && cmp -s "$tmp/j1" "$tmp/j$j" && ok || bad "batch: -j $j output differs from -j 1"
+done
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
