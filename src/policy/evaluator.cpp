@@ -40,21 +40,9 @@ std::string_view to_string(TypeResult r) {
 // Context
 
 std::uint64_t Context::hash_key(std::string_view key) {
-  // Eight lowercased bytes a step (SWAR), then a final mix: the index uses both halves (slot from
+  // base::hash_words ignoring case, then a full final mix: the index uses both halves (slot from
   // the low bits, tag from the high ones).
-  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ key.size();
-  std::size_t i = 0;
-  for (; i + 8 <= key.size(); i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, key.data() + i, 8);
-    h = (h ^ base::lower8(w)) * 0xFF51AFD7ED558CCDULL;
-    h ^= h >> 32;
-  }
-  if (i < key.size()) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, key.data() + i, key.size() - i);
-    h = (h ^ base::lower8(w)) * 0xC4CEB9FE1A85EC53ULL;
-  }
+  std::uint64_t h = base::hash_words(key, true);
   h ^= h >> 33;
   h *= 0xFF51AFD7ED558CCDULL;
   return h ^ (h >> 33);

@@ -66,6 +66,18 @@ void check_file(const std::string& cases, const std::string& divergences, size_t
               untagged, 100 * rate, adjudicated.size());
 }
 
+// Every policy type's result and the account relation of two verdicts for the same case (the
+// callers ASSERT the decision first).
+void expect_same_results(const policy::Verdict& a, const policy::Verdict& b, const std::string& id) {
+  EXPECT_EQ(a.identity, b.identity) << id;
+  EXPECT_EQ(a.resource, b.resource) << id;
+  EXPECT_EQ(a.boundary, b.boundary) << id;
+  EXPECT_EQ(a.session, b.session) << id;
+  EXPECT_EQ(a.scp, b.scp) << id;
+  EXPECT_EQ(a.rcp, b.rcp) << id;
+  EXPECT_EQ(a.same_account, b.same_account) << id;
+}
+
 }  // namespace
 
 TEST(Corpus, VisibleCasesAgreeExceptAdjudicated) {
@@ -99,12 +111,7 @@ TEST(Corpus, PolicyCacheGivesIdenticalVerdicts) {
         policy::Verdict a = policy::evaluate(fresh->set, fresh->request, ex);
         policy::Verdict b = policy::evaluate(shared->set, shared->request, ex);
         ASSERT_EQ(a.decision, b.decision) << id;
-        EXPECT_EQ(a.identity, b.identity) << id;
-        EXPECT_EQ(a.resource, b.resource) << id;
-        EXPECT_EQ(a.boundary, b.boundary) << id;
-        EXPECT_EQ(a.session, b.session) << id;
-        EXPECT_EQ(a.scp, b.scp) << id;
-        EXPECT_EQ(a.rcp, b.rcp) << id;
+        expect_same_results(a, b, id);
         EXPECT_EQ(a.reason, b.reason) << id;
         EXPECT_EQ(a.missing_context_keys, b.missing_context_keys) << id;
         ASSERT_EQ(a.deciding.size(), b.deciding.size()) << id;
@@ -303,13 +310,7 @@ TEST(Corpus, UnexplainedVerdictsAreTheExplainedOnes) {
         policy::Verdict quick = policy::evaluate(c->set, c->request, policy::Explain::No);
         policy::Verdict full = policy::evaluate(c->set, c->request, policy::Explain::Yes);
         ASSERT_EQ(quick.decision, full.decision) << id;
-        EXPECT_EQ(quick.identity, full.identity) << id;
-        EXPECT_EQ(quick.resource, full.resource) << id;
-        EXPECT_EQ(quick.boundary, full.boundary) << id;
-        EXPECT_EQ(quick.session, full.session) << id;
-        EXPECT_EQ(quick.scp, full.scp) << id;
-        EXPECT_EQ(quick.rcp, full.rcp) << id;
-        EXPECT_EQ(quick.same_account, full.same_account) << id;
+        expect_same_results(quick, full, id);
         ++n;
       }
     }

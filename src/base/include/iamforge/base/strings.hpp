@@ -52,25 +52,31 @@ inline bool equal_bytes(const char* a, const char* b, std::size_t n) {
     if (a[i] != b[i]) return false;
   return true;
 }
+/// The word loop of FastHash (8 bytes per step, inline), before its final mix; with `ignore_case`,
+/// each word is ASCII-lowercased first, so strings that differ only in case hash alike.
+inline std::uint64_t hash_words(std::string_view s, bool ignore_case) {
+  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ s.size();
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ (ignore_case ? lower8(w) : w)) * 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 32;
+  }
+  if (i < s.size()) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, s.size() - i);
+    h = (h ^ (ignore_case ? lower8(w) : w)) * 0xC4CEB9FE1A85EC53ULL;
+  }
+  return h;
+}
 /// A fast non-cryptographic hash of a short string (8 bytes per step, inline): for in-memory
 /// tables keyed by names, where std::hash's out-of-line murmur costs more than the lookup.
 /// Transparent, so tables keyed by std::string can be searched with a string_view.
 struct FastHash {
   using is_transparent = void;
   std::size_t operator()(std::string_view s) const noexcept {
-    std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ s.size();
-    std::size_t i = 0;
-    for (; i + 8 <= s.size(); i += 8) {
-      std::uint64_t w;
-      std::memcpy(&w, s.data() + i, 8);
-      h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
-      h ^= h >> 32;
-    }
-    if (i < s.size()) {
-      std::uint64_t w = 0;
-      std::memcpy(&w, s.data() + i, s.size() - i);
-      h = (h ^ w) * 0xC4CEB9FE1A85EC53ULL;
-    }
+    std::uint64_t h = hash_words(s, false);
     return static_cast<std::size_t>(h ^ (h >> 29));
   }
 };
