@@ -1,4 +1,8 @@
 // `iamforge simulate`: one request from flags, or a JSON Lines file of cases (streamed).
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -87,6 +91,7 @@ std::string verdict_json(const policy::Verdict& v) {
 struct Block {
   std::vector<std::shared_ptr<const char[]>> chunks;
   std::vector<std::string_view> lines;  ///< without their newlines
+  const char* end = nullptr;            ///< past the last line (kept once `lines` is dropped)
   size_t first_lineno = 0;
   std::string out, disagreements;
   size_t cases = 0, errors = 0, compared = 0, agree = 0;
@@ -133,6 +138,7 @@ void decide_block(Block& b, bool check_expected, json::Document& doc) {
       else b.disagreements += "disagree " + c->id + ": expected " + c->expected + ", got " + std::string(d) + "\n";
     }
   }
+  if (!b.lines.empty()) b.end = b.lines.back().data() + b.lines.back().size();
   b.lines = {};
   b.chunks = {};
 }
@@ -192,16 +198,23 @@ class Workers {
   std::vector<std::thread> threads_;
 };
 
-// Splits a stream into blocks of whole lines. The input is read in large chunks that blocks point
-// into (no copy per line, as std::getline would make, and no zero-filling as std::string::resize
-// would do); a line cut by a chunk's end is carried to the start of the next chunk, which grows if
-// a line is longer than a chunk. Reads take what is there (read(2)), so a pipe fed line by line is
-// answered as its lines arrive: a block ends early when the input has nothing more for now
-// (drained()). Lines are as std::getline gives them: split at '\n', a last line without one
-// included.
+// Splits a stream into blocks of whole lines. A regular file is mapped (no copy into our memory;
+// pages that every retired block is past are dropped with release(), so resident memory stays that
+// of the blocks in flight whatever the file's size). Any other input (a pipe, a terminal) is read
+// in large chunks that blocks point into (no copy per line, as std::getline would make, and no
+// zero-filling as std::string::resize would do); a line cut by a chunk's end is carried to the
+// start of the next chunk, which grows if a line is longer than a chunk. Reads take what is there
+// (read(2)), so a pipe fed line by line is answered as its lines arrive: a block ends early when
+// the input has nothing more for now (drained()). Lines are as std::getline gives them: split at
+// '\n', a last line without one included.
 class LineReader {
  public:
-  explicit LineReader(int fd) : fd_(fd) {}
+  explicit LineReader(int fd) : fd_(fd) {
+    map();
+    // A pipe's buffer holds 64 KB by default: its writer would wake us every 64 KB. Ask for a
+    // chunk's worth (refused above /proc/sys/fs/pipe-max-size, 1 MB by default: harmless).
+    if (!mapped_) (void)::fcntl(fd_, F_SETPIPE_SZ, static_cast<int>(kChunk));
+  }
 
   // Fills `b` with up to `max_lines` lines; false when the input is exhausted (b has none).
   bool next(Block& b, size_t max_lines) {
@@ -218,18 +231,46 @@ class LineReader {
         if (head_ < size_) take_line(b, size_, size_);
         break;
       }
-      if (drained_ && !b.lines.empty()) break;  // answer what we have before waiting for more
+      // Answer what we have before waiting for more; but while more is already waiting (a pipe
+      // hands over at most its buffer per read), blocks stay full, so `zcat cases.gz |` is
+      // decided in parallel blocks, not block by block as if typed.
+      drained_ = !b.lines.empty() && !more_waiting();
+      if (drained_) break;
       refill();
     }
     return !b.lines.empty();
   }
-  // The last read returned less than it asked for (a pipe with nothing more for now).
+  // The last block ended early: the input had nothing more for now (a pipe whose writer waits).
   bool drained() const { return drained_ && !eof_; }
   // A read error (errno), 0 when none.
   int error() const { return error_; }
+  // Every line that ends before `end` has been decided and written: a mapped file's whole pages
+  // before it are given back (they are re-read from the page cache if ever touched again).
+  void release(const char* end) {
+    if (!mapped_ || !end) return;
+    const auto page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    const size_t upto = static_cast<size_t>(end - chunk_.get()) / page * page;
+    if (upto > released_ + kRelease) {
+      ::madvise(const_cast<char*>(chunk_.get()) + released_, upto - released_, MADV_DONTNEED);
+      released_ = upto;
+    }
+  }
 
  private:
-  static constexpr size_t kChunk = 1 << 20;
+  static constexpr size_t kChunk = 1 << 20, kRelease = 8 << 20;
+
+  // A non-empty regular file is read through one read-only mapping.
+  void map() {
+    struct stat st;
+    if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) return;
+    const auto len = static_cast<size_t>(st.st_size);
+    void* m = ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE, fd_, 0);
+    if (m == MAP_FAILED) return;  // read it instead
+    ::madvise(m, len, MADV_SEQUENTIAL);
+    chunk_ = std::shared_ptr<char[]>(static_cast<char*>(m), [len](char* p) { ::munmap(p, len); });
+    size_ = cap_ = len;
+    eof_ = mapped_ = true;
+  }
 
   void take_line(Block& b, size_t end, size_t next) {
     if (b.chunks.empty() || b.chunks.back() != chunk_) b.chunks.push_back(chunk_);
@@ -259,13 +300,18 @@ class LineReader {
       return;
     }
     size_ += static_cast<size_t>(got);
-    drained_ = size_ < cap_;
+  }
+
+  bool more_waiting() const {
+    struct pollfd p = {fd_, POLLIN, 0};
+    return ::poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
   }
 
   int fd_;
   std::shared_ptr<char[]> chunk_;
   size_t head_ = 0, size_ = 0, cap_ = 0;  // unconsumed bytes of chunk_: [head_, size_) of cap_
-  bool eof_ = false, drained_ = false;
+  bool eof_ = false, drained_ = false, mapped_ = false;
+  size_t released_ = 0;  // mapped: bytes [0, released_) given back
   int error_ = 0;
 };
 
@@ -287,6 +333,7 @@ int run_batch(const SimulateOptions& o) {
   const size_t jobs = o.jobs > 0 ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
   std::deque<std::pair<std::unique_ptr<Block>, std::future<void>>> inflight;
   size_t cases = 0, errors = 0, compared = 0, agree = 0, lineno = 0;
+  LineReader reader(fileno(in));
   auto retire = [&] {
     auto& [blk, fut] = inflight.front();
     fut.get();
@@ -296,9 +343,9 @@ int run_batch(const SimulateOptions& o) {
     errors += blk->errors;
     compared += blk->compared;
     agree += blk->agree;
+    reader.release(blk->end);
     inflight.pop_front();
   };
-  LineReader reader(fileno(in));
   json::Document doc;  // for jobs == 1: blocks are decided on this thread
   std::unique_ptr<Workers> workers;
   if (jobs > 1) workers = std::make_unique<Workers>(jobs, o.check_expected);
