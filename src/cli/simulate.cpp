@@ -1,6 +1,7 @@
 // `iamforge simulate`: one request from flags, or a JSON Lines file of cases (streamed).
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -259,6 +260,15 @@ class LineReader {
  private:
   static constexpr size_t kChunk = 1 << 20, kRelease = 8 << 20;
 
+  // A mapped file cut short by another process while we read it raises SIGBUS on the lost pages:
+  // one clear error and the findings exit code instead of a crash.
+  static void on_sigbus(int) {
+    static const char msg[] = "error[io.truncated]: the cases file was truncated while it was read\n";
+    ssize_t ignored = ::write(2, msg, sizeof msg - 1);
+    (void)ignored;
+    ::_exit(kExitFindings);
+  }
+
   // A non-empty regular file is read through one read-only mapping.
   void map() {
     struct stat st;
@@ -267,6 +277,9 @@ class LineReader {
     void* m = ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE, fd_, 0);
     if (m == MAP_FAILED) return;  // read it instead
     ::madvise(m, len, MADV_SEQUENTIAL);
+    struct sigaction sa = {};
+    sa.sa_handler = &on_sigbus;
+    ::sigaction(SIGBUS, &sa, nullptr);
     chunk_ = std::shared_ptr<char[]>(static_cast<char*>(m), [len](char* p) { ::munmap(p, len); });
     size_ = cap_ = len;
     eof_ = mapped_ = true;
