@@ -403,7 +403,7 @@ class DocumentParser {
     std::string_view key = key_of(base_[last]);
     if (count <= 16) {
       for (std::uint32_t i = self + 1; i != last; i = base_[i].next)
-        if (key_of(base_[i]) == key) return true;
+        if (base_[i].key_len == key.size() && base::equal_bytes(base_[i].key, key.data(), key.size())) return true;
       return false;
     }
     if (seen.empty() || 2 * count > seen.size()) {  // (re)build at most half full
@@ -419,15 +419,16 @@ class DocumentParser {
   // a member with the same key is there already.
   bool insert_key(std::vector<std::uint32_t>& seen, std::uint32_t i) const {
     std::string_view key = key_of(base_[i]);
-    std::uint64_t h = 14695981039346656037ULL;  // FNV-1a
-    for (char ch : key) h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ULL;
+    std::uint64_t h = base::hash_words(key, false);
+    h ^= h >> 33;
     const size_t mask = seen.size() - 1;
     for (size_t at = static_cast<size_t>(h ^ (h >> 29)) & mask;; at = (at + 1) & mask) {
       if (seen[at] == 0) {
         seen[at] = i + 1;
         return true;
       }
-      if (key_of(base_[seen[at] - 1]) == key) return false;
+      const Slot& other = base_[seen[at] - 1];
+      if (other.key_len == key.size() && base::equal_bytes(other.key, key.data(), key.size())) return false;
     }
   }
 

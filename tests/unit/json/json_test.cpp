@@ -190,16 +190,20 @@ TEST(JsonDocument, EscapedStringsStayValidAndReuseIsClean) {
 }
 
 TEST(JsonDocument, DuplicateKeysInLargeObjects) {
-  for (int n : {15, 16, 17, 40, 70, 300}) {
-    std::string doc = "{";
-    for (int i = 0; i < n; ++i) doc += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
-    doc += "\"k" + std::to_string(n - 1) + "\":0,\"k0\":1,\"new\":2}";
-    json::Document d;
-    std::vector<base::Diagnostic> diags;
-    ASSERT_TRUE(d.parse(doc, diags));
-    ASSERT_EQ(diags.size(), 2u) << n;
-    EXPECT_EQ(diags[0].message, "duplicate key `k" + std::to_string(n - 1) + "`");
-    EXPECT_EQ(diags[1].message, "duplicate key `k0`");
-    EXPECT_EQ(d.root().size(), static_cast<std::uint32_t>(n + 3));
+  // Short keys, and keys that share a long prefix (they differ in their last word only, or only
+  // in length: "k1" against "k10"), below and above the 16 members where the table takes over.
+  for (std::string prefix : {"k", "aws:PrincipalTag/cost-center-k"}) {
+    for (int n : {3, 15, 16, 17, 40, 70, 300}) {
+      std::string doc = "{";
+      for (int i = 0; i < n; ++i) doc += "\"" + prefix + std::to_string(i) + "\":" + std::to_string(i) + ",";
+      doc += "\"" + prefix + std::to_string(n - 1) + "\":0,\"" + prefix + "0\":1,\"" + prefix + "\":2}";
+      json::Document d;
+      std::vector<base::Diagnostic> diags;
+      ASSERT_TRUE(d.parse(doc, diags));
+      ASSERT_EQ(diags.size(), 2u) << prefix << n;
+      EXPECT_EQ(diags[0].message, "duplicate key `" + prefix + std::to_string(n - 1) + "`");
+      EXPECT_EQ(diags[1].message, "duplicate key `" + prefix + "0`");
+      EXPECT_EQ(d.root().size(), static_cast<std::uint32_t>(n + 3));
+    }
   }
 }
