@@ -56,26 +56,26 @@ inline std::size_t context_slot(std::uint64_t hash, std::size_t mask) {
 
 void Context::reserve(std::size_t n) {
   entries_.reserve(n);
+  compact_.reserve(n * 48);  // (a key and its value: ~45 bytes in the corpus)
   if (n * 2 > index_.size()) reindex(n);
 }
 
-// Points `s` at entry `e` and appends its lowercase key and single value to compact_.
-void Context::fill(Slot& s, std::size_t e) {
+// Points `s` at entry `e` and appends its lowercase key (`key_lower`) and single value to compact_.
+void Context::fill(Slot& s, std::size_t e, std::string_view key_lower) {
   const Entry& en = entries_[e];
   s.tag = static_cast<std::uint32_t>(en.hash >> 32);
   s.entry = static_cast<std::uint32_t>(e + 1);
   s.at = static_cast<std::uint32_t>(compact_.size());
   bool single = !en.multivalued && en.values.size() == 1;
-  std::size_t need = en.key_lower.size() + (single ? en.values[0].size() : 0);
-  bool fits = en.key_lower.size() < kLong && (!single || en.values[0].size() < kLong) &&
-              compact_.size() + need <= 0xFFFFFFFFu;
-  if (!fits) {  // (absurd sizes) lookups compare the entry itself
+  std::size_t need = key_lower.size() + (single ? en.values[0].size() : 0);
+  bool fits = key_lower.size() < kLong && (!single || en.values[0].size() < kLong) && compact_.size() + need <= 0xFFFFFFFFu;
+  if (!fits) {  // (absurd sizes) lookups compare the entry's key itself
     s.key_len = s.value_len = kLong;
     return;
   }
-  s.key_len = static_cast<std::uint16_t>(en.key_lower.size());
+  s.key_len = static_cast<std::uint16_t>(key_lower.size());
   s.value_len = single ? static_cast<std::uint16_t>(en.values[0].size()) : kLong;
-  compact_ += en.key_lower;
+  compact_ += key_lower;
   if (single) compact_ += en.values[0];
 }
 
@@ -84,10 +84,13 @@ void Context::reindex(std::size_t room) {
   while (size < std::max(room, entries_.size()) * 2) size *= 2;
   index_.assign(size, Slot{});
   compact_.clear();
+  std::string lower;
   for (std::size_t e = 0; e < entries_.size(); ++e) {
     std::size_t i = context_slot(entries_[e].hash, size - 1);
     while (index_[i].entry != 0) i = (i + 1) & (size - 1);
-    fill(index_[i], e);
+    lower.resize(entries_[e].key.size());
+    base::lower_into(lower.data(), entries_[e].key);
+    fill(index_[i], e, lower);
   }
 }
 
@@ -100,7 +103,7 @@ std::size_t Context::probe(std::string_view key_lower, std::uint64_t hash) const
     if (s.tag != tag) continue;
     if (s.key_len != kLong ? s.key_len == key_lower.size() &&
                                  base::equal_bytes(compact_.data() + s.at, key_lower.data(), key_lower.size())
-                           : entries_[s.entry - 1].key_lower == key_lower)
+                           : base::iequals(entries_[s.entry - 1].key, key_lower))
       return i;
   }
 }
@@ -123,14 +126,13 @@ void Context::set(std::string_view key, std::vector<std::string> values, bool mu
       e.values = std::move(values);
       e.multivalued = multivalued;
       e.key.assign(key);
-      fill(index_[i], index_[i].entry - 1);
+      fill(index_[i], index_[i].entry - 1, lower);
       return;
     }
   }
   Entry& e = entries_.emplace_back();
   e.hash = h;
   e.multivalued = multivalued;
-  e.key_lower.assign(lower);
   e.values = std::move(values);
   e.key.assign(key);
   if (entries_.size() * 2 > index_.size()) {
@@ -138,7 +140,7 @@ void Context::set(std::string_view key, std::vector<std::string> values, bool mu
   } else {
     std::size_t mask = index_.size() - 1, i = context_slot(h, mask);
     while (index_[i].entry != 0) i = (i + 1) & mask;
-    fill(index_[i], entries_.size() - 1);
+    fill(index_[i], entries_.size() - 1, lower);
   }
 }
 
@@ -178,7 +180,7 @@ const Context::Entry* Context::find(std::string_view key) const {
     if (s.entry == 0) return nullptr;
     if (s.tag != tag) continue;
     const Entry& e = entries_[s.entry - 1];
-    if (e.hash == h && base::iequals(e.key_lower, key)) return &e;
+    if (e.hash == h && base::iequals(e.key, key)) return &e;
   }
 }
 

@@ -215,6 +215,20 @@ TEST(Corpus, ContextIndexFindsEveryKey) {
   ASSERT_NE(ctx.find(long_key), nullptr);
   EXPECT_EQ(ctx.find(long_key)->values.at(0), "b");
   EXPECT_EQ(ctx.find_lower(base::to_lower(long_key)), ctx.find(long_key));
+  // A key too long for the index's compact copy (65,535 bytes and more): found through the entry.
+  std::string huge_key = "aws:RequestTag/" + std::string(70000, 'Z');
+  ctx.set(huge_key, "h");
+  ctx.set("aws:after-huge", "z");  // the compact copy goes on after it
+  ASSERT_NE(ctx.find_lower(base::to_lower(huge_key)), nullptr);
+  EXPECT_EQ(ctx.find_lower(base::to_lower(huge_key))->values.at(0), "h");
+  EXPECT_EQ(ctx.find(base::to_lower(huge_key)), ctx.find_lower(base::to_lower(huge_key)));
+  EXPECT_EQ(ctx.find_lower("aws:after-huge")->values.at(0), "z");
+  EXPECT_EQ(ctx.find_lower("aws:requesttag/" + std::string(70000, 'z') + "x"), nullptr);
+  // The evaluator's lookup of the huge key: through the entry (no single value in the copy).
+  policy::Context::Found f = ctx.find_compact(base::to_lower(huge_key), policy::Context::hash_key(huge_key));
+  ASSERT_NE(f.entry, nullptr);
+  EXPECT_FALSE(f.has_single);
+  EXPECT_EQ(f.entry->values.at(0), "h");
 }
 
 // The JSON string scanner's SWAR fast path: specials (quote, backslash, control, non-ASCII) at every

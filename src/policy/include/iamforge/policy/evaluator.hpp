@@ -35,10 +35,9 @@ class Context {
   void set(std::string_view key, std::string value);  ///< single-valued
   /// Room for `n` keys without rebuilding the index (optional; for callers that know the count).
   void reserve(std::size_t n);
-  struct Entry {  // what a lookup reads (hash, lowercase key, values) first
-    std::uint64_t hash = 0; ///< hash_key(key_lower)
+  struct Entry {  // (its lowercase key is in the index's compact copy, not here)
+    std::uint64_t hash = 0; ///< hash_key(key)
     bool multivalued = false;
-    std::string key_lower;
     std::vector<std::string> values;
     std::string key;        ///< as given
   };
@@ -71,7 +70,7 @@ class Context {
     std::uint32_t tag = 0;        // the hash's upper half
     std::uint32_t entry = 0;      // 1 + entry position; 0 = empty
     std::uint32_t at = 0;         // lowercase key, then the single value, in compact_
-    std::uint16_t key_len = 0;    // kLong: compare the entry's key_lower instead
+    std::uint16_t key_len = 0;    // kLong: compare the entry's key (ignoring case) instead
     std::uint16_t value_len = 0;  // kLong: no single value in compact_ (multivalued, long)
   };
   static constexpr std::uint16_t kLong = 0xFFFF;
@@ -79,7 +78,7 @@ class Context {
   std::string compact_;
   void reindex(std::size_t room);
   std::size_t probe(std::string_view key_lower, std::uint64_t hash) const;  // slot position (empty if absent)
-  void fill(Slot& s, std::size_t entry);
+  void fill(Slot& s, std::size_t entry, std::string_view key_lower);
 };
 
 /// One authorization request.
