@@ -82,6 +82,20 @@ for j in 2 3 5; do
   [ "$(wc -l <"$tmp/j1")" = 3000 ] && cmp -s "$tmp/j1" "$tmp/j$j" && ok || bad "batch: -j $j output differs from -j 1"
 done
 
+# Threads that take ranges of a mapped file themselves learn a range's first line number only when
+# it is written: bad lines deep in the file (several in one range, at lines 201, 205 and 1302)
+# are reported with their own line numbers, as with one thread.
+{ head -n 200 "$root/tests/data/corpus/eval-visible.jsonl"; echo 'not json'; sed -n 201,203p "$root/tests/data/corpus/eval-visible.jsonl"
+  echo '{"id": 1,'; sed -n 204,1299p "$root/tests/data/corpus/eval-visible.jsonl"; echo '[1,2'; } >"$tmp/bad-deep.jsonl"
+"$bin" simulate --cases "$tmp/bad-deep.jsonl" -j 1 >"$tmp/deep1" 2>/dev/null
+for j in 2 3; do
+  "$bin" simulate --cases "$tmp/bad-deep.jsonl" -j "$j" >"$tmp/deep$j" 2>/dev/null
+  cmp -s "$tmp/deep1" "$tmp/deep$j" && ok || bad "batch: -j $j reports bad lines otherwise than -j 1"
+done
+[ "$(grep -c '"error":"line ' "$tmp/deep1")" = 3 ] && grep -q '"error":"line 201: ' "$tmp/deep1" &&
+  grep -q '"error":"line 205: ' "$tmp/deep1" && grep -q '"error":"line 1302: ' "$tmp/deep1" && ok ||
+  bad "batch: line numbers of bad lines"
+
 # A file is mapped, a pipe is read: the same lines either way, the last line without its newline
 # included; through a pipe the blocks stay full while more input is waiting (F_SETPIPE_SZ, poll).
 corpus="$root/tests/data/corpus/eval-visible.jsonl"
