@@ -131,7 +131,7 @@ void decide_block(Block& b, bool check_expected, json::Document& doc) {
     if (!c) {
       ++b.errors;
       b.out += ",\"error\":";
-      if (bad_json && b.relative_lines)
+      if (bad_json && b.relative_lines)  // the JSON error message starts "line N: "
         b.line_fixups.emplace_back(b.out.size() + 6, std::to_string(lineno).size());  // `"line ` then N
       base::append_json_string(b.out, err);
       b.out += "}\n";
@@ -367,7 +367,7 @@ struct Tally {
 // out work or waits for each block: the main thread only starts and joins them. Range k holds the
 // lines that start in bytes [k * kRange, (k + 1) * kRange). The thread that finishes the range next
 // in input order writes it, and any finished ones after it. A thread does not start a range more
-// than kAhead ranges past the next one to write, so memory stays bounded.
+// than 4 x jobs ranges past the next one to write (ahead()), so memory stays bounded.
 // (With two threads on this project's 2-vCPU machines, a reader thread handing out blocks cost
 // about a hundred futex wake-ups, each an interprocessor interrupt that preempts a worker.)
 class MappedRun {
