@@ -395,6 +395,9 @@ class DocumentParser {
   }
 
   static std::string_view key_of(const Slot& sl) { return {sl.key, sl.key_len}; }
+  static bool has_key(const Slot& sl, std::string_view key) {  // word compares, inline
+    return sl.key_len == key.size() && base::equal_bytes(sl.key, key.data(), key.size());
+  }
 
   // Is the member at `last` (the count-th child of `self`) named as an earlier one? Linear for
   // small objects; past 16 members through `seen`, an open-addressing table of member indices
@@ -403,7 +406,7 @@ class DocumentParser {
     std::string_view key = key_of(base_[last]);
     if (count <= 16) {
       for (std::uint32_t i = self + 1; i != last; i = base_[i].next)
-        if (base_[i].key_len == key.size() && base::equal_bytes(base_[i].key, key.data(), key.size())) return true;
+        if (has_key(base_[i], key)) return true;
       return false;
     }
     if (seen.empty() || 2 * count > seen.size()) {  // (re)build at most half full
@@ -427,8 +430,7 @@ class DocumentParser {
         seen[at] = i + 1;
         return true;
       }
-      const Slot& other = base_[seen[at] - 1];
-      if (other.key_len == key.size() && base::equal_bytes(other.key, key.data(), key.size())) return false;
+      if (has_key(base_[seen[at] - 1], key)) return false;
     }
   }
 
