@@ -95,11 +95,13 @@ struct Block {
   std::vector<std::shared_ptr<const char[]>> chunks;
   std::vector<std::string_view> lines;  ///< without their newlines
   const char* end = nullptr;            ///< past the last line (kept once `lines` is dropped)
-  size_t first_lineno = 0;
-  // Decided before its first line number is known (MappedRun): "line N" in `out` counts from the
-  // block's first line; each fixup is (offset of N in `out`, its digits) for write_block().
-  bool relative_lines = false;
-  std::vector<std::pair<size_t, size_t>> line_fixups;
+  // A block is decided before the number of its first line is known (MappedRun's threads find
+  // their own ranges): the "line N" of a bad line counts from the block's start, and write_block()
+  // adds the lines written before it.
+  struct LineRef {
+    size_t at, digits, line;  ///< N's offset in `out`, its length, and its value
+  };
+  std::vector<LineRef> line_refs;
   size_t nlines = 0;
   std::string out, disagreements;
   size_t cases = 0, errors = 0, compared = 0, agree = 0;
@@ -109,7 +111,7 @@ struct Block {
 void decide_block(Block& b, bool check_expected, json::Document& doc) {
   std::string id, err;
   std::vector<base::Diagnostic> diags;
-  size_t lineno = b.first_lineno;
+  size_t lineno = 0;  // within the block
   for (std::string_view line : b.lines) {
     ++lineno;
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
@@ -131,8 +133,8 @@ void decide_block(Block& b, bool check_expected, json::Document& doc) {
     if (!c) {
       ++b.errors;
       b.out += ",\"error\":";
-      if (bad_json && b.relative_lines)  // the JSON error message starts "line N: "
-        b.line_fixups.emplace_back(b.out.size() + 6, std::to_string(lineno).size());  // `"line ` then N
+      if (bad_json)  // the message starts "line N: " (after the JSON string's quote)
+        b.line_refs.push_back({b.out.size() + 6, std::to_string(lineno).size(), lineno});
       base::append_json_string(b.out, err);
       b.out += "}\n";
       continue;
@@ -345,14 +347,11 @@ class LineReader {
 // Totals of a batch run, and the writing of decided blocks in input order.
 struct Tally {
   size_t cases = 0, errors = 0, compared = 0, agree = 0, lines = 0;
-  // Writes `b` (its line numbers counted from `lines`, the lines written before it) and adds it up.
+  // Writes `b` (its bad lines' numbers counted on from `lines`, the lines written before it) and
+  // adds it up.
   void write_block(Block& b) {
-    if (b.relative_lines && !b.line_fixups.empty()) {
-      for (auto it = b.line_fixups.rbegin(); it != b.line_fixups.rend(); ++it) {  // (from the end: offsets stay valid)
-        size_t rel = std::stoul(b.out.substr(it->first, it->second));
-        b.out.replace(it->first, it->second, std::to_string(lines + rel));
-      }
-    }
+    for (auto r = b.line_refs.rbegin(); r != b.line_refs.rend(); ++r)  // (from the end: offsets stay valid)
+      b.out.replace(r->at, r->digits, std::to_string(lines + r->line));
     std::fwrite(b.out.data(), 1, b.out.size(), stdout);
     if (!b.disagreements.empty()) std::fputs(b.disagreements.c_str(), stderr);
     cases += b.cases;
@@ -405,7 +404,6 @@ class MappedRun {
         if (error_) return;
       }
       auto b = std::make_unique<Block>();
-      b->relative_lines = true;
       for (size_t at = line_start(k * kRange), end = line_start((k + 1) * kRange); at < end;) {
         const void* nl = std::memchr(data_ + at, '\n', end - at);
         size_t e = nl ? static_cast<size_t>(static_cast<const char*>(nl) - data_) : end;
@@ -464,7 +462,6 @@ int run_batch(const SimulateOptions& o) {
   constexpr size_t kBlock = 64;
   const size_t jobs = o.jobs > 0 ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
   std::deque<std::pair<std::unique_ptr<Block>, std::future<void>>> inflight;
-  size_t lineno = 0;
   Tally tally;
   LineReader reader(fileno(in));
   auto retire = [&] {
@@ -481,9 +478,7 @@ int run_batch(const SimulateOptions& o) {
   else if (jobs > 1) workers = std::make_unique<Workers>(jobs, o.check_expected);
   while (!pull) {  // otherwise: blocks of lines read here, decided here (-j 1) or by the workers
     auto blk = std::make_unique<Block>();
-    blk->first_lineno = lineno;
     if (!reader.next(*blk, kBlock)) break;
-    lineno += blk->lines.size();
     std::future<void> fut;
     if (workers) {
       fut = workers->submit(blk.get());

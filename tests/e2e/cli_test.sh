@@ -92,6 +92,8 @@ for j in 2 3; do
   "$bin" simulate --cases "$tmp/bad-deep.jsonl" -j "$j" >"$tmp/deep$j" 2>/dev/null
   cmp -s "$tmp/deep1" "$tmp/deep$j" && ok || bad "batch: -j $j reports bad lines otherwise than -j 1"
 done
+cat "$tmp/bad-deep.jsonl" | "$bin" simulate --cases - -j 2 >"$tmp/deep-piped" 2>/dev/null  # blocks of 64 lines
+cmp -s "$tmp/deep1" "$tmp/deep-piped" && ok || bad "batch: a pipe reports bad lines otherwise than the file"
 [ "$(grep -c '"error":"line ' "$tmp/deep1")" = 3 ] && grep -q '"error":"line 201: ' "$tmp/deep1" &&
   grep -q '"error":"line 205: ' "$tmp/deep1" && grep -q '"error":"line 1302: ' "$tmp/deep1" && ok ||
   bad "batch: line numbers of bad lines"
