@@ -192,8 +192,8 @@ const Context::Entry* Context::find(std::string_view key) const {
 // Records are trivially copyable structs at aligned byte offsets; every string is a `Text`
 // (offset, length) into the same blob, and every list is (count, byte offset of the first record).
 //
-//   CompiledPolicyImpl (one small header, separate allocation: the public API owns it)
-//   blob:
+//   blob (one allocation, owned by CompiledPolicy):
+//     CompiledPolicyImpl  the header: counts and offsets of what follows, the name, the type
 //     action table      Slot[2^k]: catalog action id -> run of `indexed` (open addressing)
 //     indexed           u32[]: statement offsets, grouped by action id, in statement order (each
 //                       action's first statement is in its Slot instead)
@@ -325,17 +325,18 @@ struct CompiledPolicyImpl {  // hot fields first; the name and type matter only 
   std::uint32_t n_table = 0;
   std::uint32_t n_always = 0, always = 0;
   std::uint32_t n_statements = 0, statements = 0;
-  std::uint32_t size = 0;         // bytes in the blob
-  std::unique_ptr<std::byte[]> blob;
+  std::uint32_t size = 0;         // bytes in the blob, this header included
   std::string name;
   PolicyType type = PolicyType::Identity;
 
-  const std::byte* base() const { return blob.get(); }
+  // The blob is one allocation that starts with this header (placed there when compiling is done):
+  // a decision reaches the action table from the policy in one dependent load, not two.
+  const std::byte* base() const { return reinterpret_cast<const std::byte*>(this); }
   template <class T>
   const T* at(std::uint32_t off) const {  // the records were memcpy'd here (implicit-lifetime types)
-    return std::launder(reinterpret_cast<const T*>(blob.get() + off));
+    return std::launder(reinterpret_cast<const T*>(base() + off));
   }
-  std::string_view str(Text t) const { return {reinterpret_cast<const char*>(blob.get()) + t.off, t.len}; }
+  std::string_view str(Text t) const { return {reinterpret_cast<const char*>(base()) + t.off, t.len}; }
   static std::uint32_t slot_of(catalog::Id id, std::size_t mask) {
     return static_cast<std::uint32_t>((id * 0x9E3779B1u) & mask);
   }
@@ -354,12 +355,18 @@ struct CompiledPolicyImpl {  // hot fields first; the name and type matter only 
 
 namespace {
 
-// Builds a blob: records at aligned offsets (patched in place as they are filled), text appended.
-// The buffer grows by doubling without zero-filling (every byte handed out is written: records by
-// array(), text by text()), and is handed over as the policy's blob without a copy.
+// Builds a blob: room for the policy's header first (CompiledPolicyImpl, placed there at the end),
+// then records at aligned offsets (patched in place as they are filled), text appended. The buffer
+// grows by doubling without zero-filling (every byte handed out is written: records by array(),
+// text by text(), the header by placement new), and becomes the policy without a copy.
+constexpr std::size_t kHeaderBytes = (sizeof(CompiledPolicyImpl) + 15) / 16 * 16;
+
 class BlobWriter {
  public:
-  explicit BlobWriter(std::size_t capacity) { grow(std::max<std::size_t>(capacity, 64)); }
+  explicit BlobWriter(std::size_t capacity) {
+    grow(std::max<std::size_t>(capacity, kHeaderBytes + 64));
+    size_ = kHeaderBytes;
+  }
   template <class T>
   std::uint32_t array(std::size_t n) {  // room for n default records; returns the first's offset
     static_assert(std::is_trivially_copyable_v<T> && alignof(T) <= alignof(std::max_align_t));
@@ -629,9 +636,13 @@ std::uint32_t compile_statement(BlobWriter& w, const Statement& s, std::uint32_t
 
 }  // namespace
 
-CompiledPolicy::CompiledPolicy(const Policy& p, PolicyType type, std::string name, ActionIndex action_index)
-    : impl_(std::make_unique<CompiledPolicyImpl>()) {
-  CompiledPolicyImpl& impl = *impl_;
+void CompiledPolicy::Deleter::operator()(CompiledPolicyImpl* p) const {
+  p->~CompiledPolicyImpl();
+  delete[] reinterpret_cast<std::byte*>(p);
+}
+
+CompiledPolicy::CompiledPolicy(const Policy& p, PolicyType type, std::string name, ActionIndex action_index) {
+  CompiledPolicyImpl impl;  // the header, moved to the blob's start when the records are written
   impl.name = std::move(name);
   impl.type = type;
   impl.variables = p.version == Version::V2012_10_17;
@@ -708,7 +719,10 @@ CompiledPolicy::CompiledPolicy(const Policy& p, PolicyType type, std::string nam
     for (std::size_t k = 0; k < table_size; ++k) w.put(impl.table, k, table[k]);
   }
   impl.size = static_cast<std::uint32_t>(w.size());
-  impl.blob = w.release();
+  std::unique_ptr<std::byte[]> blob = w.release();
+  static_assert(alignof(CompiledPolicyImpl) <= alignof(std::max_align_t), "operator new[] aligns the header");
+  impl_.reset(new (blob.get()) CompiledPolicyImpl(std::move(impl)));
+  (void)blob.release();  // owned by impl_ now (Deleter)
 }
 
 CompiledPolicy::~CompiledPolicy() = default;

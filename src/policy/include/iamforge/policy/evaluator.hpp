@@ -109,7 +109,10 @@ class CompiledPolicy {
   const CompiledPolicyImpl& impl() const { return *impl_; }
 
  private:
-  std::unique_ptr<CompiledPolicyImpl> impl_;
+  struct Deleter {  // the header and its records are one allocation
+    void operator()(CompiledPolicyImpl* p) const;
+  };
+  std::unique_ptr<CompiledPolicyImpl, Deleter> impl_;
 };
 
 /// Every policy that applies to one request, by type.
