@@ -5,6 +5,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "iamforge/base/strings.hpp"
 #include "iamforge/policy/case_file.hpp"
@@ -85,6 +86,41 @@ void BM_EvaluateMlTeamShared(benchmark::State& state) {
   state.counters["cases"] = static_cast<double>(cases.size());
 }
 BENCHMARK(BM_EvaluateMlTeamShared);
+
+// 1,200 cases again, each compiled on its own (as cold in memory as BM_EvaluateMlTeam), but copies
+// of only the first N ml-team cases in turn: the branches repeat every N decisions. Against
+// BM_EvaluateMlTeam (1,200 different cases) this separates what a cold decision pays for memory
+// from what it pays for branches the predictor cannot learn.
+std::deque<policy::Case> ml_team_copies(size_t distinct) {
+  std::vector<std::string> lines;
+  std::ifstream in(data("data/corpus/eval-visible.jsonl"));
+  std::string line, id, err;
+  while (lines.size() < distinct && std::getline(in, line))
+    if (line.find("\"family\":\"ml-team\"") != std::string::npos || line.find("\"family\": \"ml-team\"") != std::string::npos)
+      lines.push_back(line);
+  std::deque<policy::Case> out;
+  for (size_t k = 0; k < ml_team_cases().size() && !lines.empty(); ++k) {
+    const std::string& l = lines[k % lines.size()];
+    auto j = json::parse(l);
+    if (auto c = policy::case_from_json(j.value, l, id, err, policy::ActionIndex::Build, nullptr)) out.push_back(std::move(*c));
+  }
+  return out;
+}
+
+void BM_EvaluateMlTeamCopies(benchmark::State& state) {
+  static std::map<int64_t, std::deque<policy::Case>> by_n;
+  auto& cases = by_n[state.range(0)];
+  if (cases.empty()) cases = ml_team_copies(static_cast<size_t>(state.range(0)));
+  size_t i = 0;
+  for (auto _ : state) {
+    const auto& c = cases[i];
+    benchmark::DoNotOptimize(policy::evaluate(c.set, c.request, policy::Explain::No).decision);
+    if (++i == cases.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["cases"] = static_cast<double>(cases.size());
+}
+BENCHMARK(BM_EvaluateMlTeamCopies)->Arg(1)->Arg(100);
 
 // The same, with each case's policies hot in cache: 32 consecutive decisions per case (a server
 // evaluating one role's policies for a stream of requests).
