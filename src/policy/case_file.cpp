@@ -1,5 +1,6 @@
 #include "iamforge/policy/case_file.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace iamforge::policy {
@@ -203,19 +204,41 @@ std::optional<Case> case_from_json(json::Node v, std::string_view source, std::s
     c.request.resource_account = string_field(req, "resourceAccount", false);
     if (json::Node ctx = req.find("context"); !ctx.is_null()) {
       if (!ctx.is_object()) throw Bad{"`request.context` must be an object"};
-      c.request.context.reserve(ctx.size());
+      // Pruned to the action: only the keys the compiled statements can read are kept (the others
+      // cannot change the decision); every member is still checked.
+      std::vector<std::uint64_t> wanted;
+      std::uint64_t lengths = 0;  // bit min(length, 63) of the wanted keys
+      const bool filter = !sh.prune_to.empty();
+      if (filter) {
+        auto add = [&](const CompiledPolicy* p) {
+          std::span<const std::uint64_t> keys = p->context_keys();
+          wanted.insert(wanted.end(), keys.begin(), keys.end());
+          lengths |= p->context_key_lengths();
+        };
+        for (const auto* list : {&c.set.identity, &c.set.boundaries, &c.set.session})
+          for (const CompiledPolicy* p : *list) add(p);
+        for (const auto* levels : {&c.set.scp_levels, &c.set.rcp_levels})
+          for (const auto& level : *levels)
+            for (const CompiledPolicy* p : level) add(p);
+        if (c.set.resource) add(c.set.resource);
+        std::sort(wanted.begin(), wanted.end());
+      }
+      c.request.context.reserve(filter ? std::min<std::size_t>(wanted.size(), ctx.size()) : ctx.size());
       for (json::Node m : ctx) {
+        const std::string_view key = m.key();
+        const bool keep = !filter || ((lengths >> std::min<std::size_t>(key.size(), 63) & 1) &&
+                                      std::binary_search(wanted.begin(), wanted.end(), Context::hash_key(key)));
         if (m.is_array()) {
           std::vector<std::string> vals;
-          vals.reserve(m.size());
+          if (keep) vals.reserve(m.size());
           for (json::Node x : m) {
             if (x.is_object() || x.is_array() || x.is_null())
               throw Bad{"context key `" + std::string(m.key()) + "` must hold strings"};
-            vals.emplace_back(x.text());
+            if (keep) vals.emplace_back(x.text());
           }
-          c.request.context.set(m.key(), std::move(vals), true);
+          if (keep) c.request.context.set(m.key(), std::move(vals), true);
         } else if (m.is_string() || m.kind() == json::Kind::Number || m.kind() == json::Kind::Bool) {
-          c.request.context.set(m.key(), std::string(m.text()));
+          if (keep) c.request.context.set(m.key(), std::string(m.text()));
         } else {
           throw Bad{"context key `" + std::string(m.key()) + "` must be a string or an array of strings"};
         }

@@ -325,6 +325,8 @@ struct CompiledPolicyImpl {  // hot fields first; the name and type matter only 
   std::uint32_t n_table = 0;
   std::uint32_t n_always = 0, always = 0;
   std::uint32_t n_statements = 0, statements = 0;
+  std::uint32_t n_context_keys = 0, context_keys = 0;  // std::uint64_t[], ascending (CompiledPolicy::context_keys)
+  std::uint64_t context_key_lengths = 0;                // (CompiledPolicy::context_key_lengths)
   std::uint32_t size = 0;         // bytes in the blob, this header included
   std::string name;
   PolicyType type = PolicyType::Identity;
@@ -394,6 +396,12 @@ class BlobWriter {
   }
   std::size_t size() const { return size_; }
   std::unique_ptr<std::byte[]> release() { return std::move(buf_); }
+  std::vector<std::uint64_t> context_keys;  // Context::hash_key of every key the records read
+  std::uint64_t context_key_lengths = 0;    // bit min(length, 63) of each of those keys
+  void read_key(std::string_view key, std::uint64_t hash) {
+    context_keys.push_back(hash);
+    context_key_lengths |= std::uint64_t{1} << std::min<std::size_t>(key.size(), 63);
+  }
 
  private:
   std::byte* extend(std::size_t n) {  // n more bytes at the end (not initialized)
@@ -424,6 +432,7 @@ Parts compile_text(BlobWriter& w, std::string_view text) {
     if (p.kind == VariablePart::Kind::Variable) {
       v.key_lower = w.text(p.key_lower);
       v.hash = Context::hash_key(p.key_lower);
+      w.read_key(p.key_lower, v.hash);
       v.has_fallback = p.fallback.has_value();
       if (p.fallback) v.fallback = w.text(*p.fallback);
     }
@@ -621,6 +630,7 @@ std::uint32_t compile_statement(BlobWriter& w, const Statement& s, std::uint32_t
     cc.if_exists = cond.if_exists;
     cc.key_lower = w.text_lower(cond.key);
     cc.key_hash = Context::hash_key(cond.key);  // (case-insensitive)
+    w.read_key(cond.key, cc.key_hash);
     cc.key = w.text(cond.key);
     cc.n_values = static_cast<std::uint32_t>(cond.values.size());
     cc.values = static_cast<std::uint32_t>(values + v * sizeof(CondValue));
@@ -718,6 +728,13 @@ CompiledPolicy::CompiledPolicy(const Policy& p, PolicyType type, std::string nam
     }
     for (std::size_t k = 0; k < table_size; ++k) w.put(impl.table, k, table[k]);
   }
+  std::vector<std::uint64_t>& keys = w.context_keys;
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  impl.n_context_keys = static_cast<std::uint32_t>(keys.size());
+  impl.context_key_lengths = w.context_key_lengths;
+  impl.context_keys = w.array<std::uint64_t>(keys.size());
+  for (std::size_t k = 0; k < keys.size(); ++k) w.put(impl.context_keys, k, keys[k]);
   impl.size = static_cast<std::uint32_t>(w.size());
   std::unique_ptr<std::byte[]> blob = w.release();
   static_assert(alignof(CompiledPolicyImpl) <= alignof(std::max_align_t), "operator new[] aligns the header");
@@ -730,6 +747,10 @@ CompiledPolicy::CompiledPolicy(CompiledPolicy&&) noexcept = default;
 CompiledPolicy& CompiledPolicy::operator=(CompiledPolicy&&) noexcept = default;
 const std::string& CompiledPolicy::name() const { return impl_->name; }
 PolicyType CompiledPolicy::type() const { return impl_->type; }
+std::span<const std::uint64_t> CompiledPolicy::context_keys() const {
+  return {impl_->at<std::uint64_t>(impl_->context_keys), impl_->n_context_keys};
+}
+std::uint64_t CompiledPolicy::context_key_lengths() const { return impl_->context_key_lengths; }
 
 // ---------------------------------------------------------------------------------------------
 // Evaluation

@@ -267,7 +267,7 @@ TEST(Corpus, PruningToTheActionKeepsEveryDecision) {
     EXPECT_TRUE(c) << id << ": " << err;
     return c ? policy::evaluate(c->set, c->request, policy::Explain::No).decision : policy::Decision::ImplicitlyDenied;
   };
-  size_t n = 0, k = 0;
+  size_t n = 0, k = 0, keys_full = 0, keys_pruned = 0;
   for (std::string file : {"data/corpus/eval-visible.jsonl", "data/differential/diff-cases.jsonl"}) {
     std::string path = test::data_path(file);
     if (!std::filesystem::exists(path)) continue;
@@ -275,6 +275,18 @@ TEST(Corpus, PruningToTheActionKeepsEveryDecision) {
     std::string line;
     while (std::getline(in, line)) {
       ASSERT_EQ(decide(line, policy::Prune::No), decide(line, policy::Prune::ToAction)) << line.substr(0, 100);
+      {  // the pruned case's context keeps only what its statements read
+        json::Document doc;
+        std::vector<base::Diagnostic> diags;
+        ASSERT_TRUE(doc.parse(line, diags));
+        std::string id, err;
+        auto full = policy::case_from_json(doc.root(), line, id, err, policy::ActionIndex::Skip, nullptr, policy::Prune::No);
+        auto pruned = policy::case_from_json(doc.root(), line, id, err, policy::ActionIndex::Skip, nullptr, policy::Prune::ToAction);
+        ASSERT_TRUE(full && pruned) << id;
+        keys_full += full->request.context.entries().size();
+        keys_pruned += pruned->request.context.entries().size();
+        for (const auto& e : pruned->request.context.entries()) ASSERT_NE(full->request.context.find(e.key), nullptr) << id;
+      }
       ++n;
       if (k++ % 4) continue;
       json::Document doc;
@@ -302,6 +314,7 @@ TEST(Corpus, PruningToTheActionKeepsEveryDecision) {
     }
   }
   EXPECT_GT(n, 9000u);
+  EXPECT_LT(keys_pruned * 2, keys_full) << "context pruning kept " << keys_pruned << " of " << keys_full << " keys";
 }
 
 // Without an explanation the evaluator stops reading a policy type's statements once its result is

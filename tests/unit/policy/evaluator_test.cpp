@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "case_runner.hpp"
@@ -53,6 +54,34 @@ TEST(Evaluator, ExplainsDecidingStatementsAndMissingKeys) {
   ASSERT_EQ(v.deciding.size(), 1u);
   EXPECT_EQ(v.deciding[0].sid, "NoDelete");
   EXPECT_EQ(v.deciding[0].index, 1u);
+}
+
+// A compiled policy lists the context keys it can read: condition keys and policy variables (in
+// resources and in condition values), case-insensitively, once each; not keys it never reads, and
+// no variables in a 2008-10-17 policy (where `${...}` is literal text).
+TEST(Evaluator, CompiledPolicyListsTheContextKeysItReads) {
+  auto r = parse(R"({"Version":"2012-10-17","Statement":[
+      {"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${aws:PrincipalTag/Team}/*",
+       "Condition":{"StringEquals":{"aws:RequestTag/team":"${aws:PrincipalTag/team}"},"Bool":{"AWS:SecureTransport":"true"}}},
+      {"Effect":"Deny","NotAction":"s3:*","Resource":"*","Condition":{"Null":{"aws:securetransport":"true"}}},
+      {"Effect":"Allow","Action":"s3:PutObject","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/a-tag-key-longer-than-sixty-three-bytes-together-with-its-prefix":"x"}}}]})",
+                 PolicyType::Inline);
+  ASSERT_TRUE(r.ok());
+  CompiledPolicy cp(r.policy, PolicyType::Inline, "p", ActionIndex::Skip);
+  std::vector<std::uint64_t> want = {Context::hash_key("aws:principaltag/team"), Context::hash_key("aws:requesttag/team"),
+                                     Context::hash_key("aws:securetransport"),
+                                     Context::hash_key("aws:requesttag/a-tag-key-longer-than-sixty-three-bytes-together-with-its-prefix")};
+  std::sort(want.begin(), want.end());
+  std::span<const std::uint64_t> got = cp.context_keys();
+  EXPECT_EQ(std::vector<std::uint64_t>(got.begin(), got.end()), want);
+  // 21: aws:PrincipalTag/team; 19: aws:RequestTag/team and aws:SecureTransport; 63: 63 bytes or more
+  EXPECT_EQ(cp.context_key_lengths(), (std::uint64_t{1} << 21) | (std::uint64_t{1} << 19) | (std::uint64_t{1} << 63));
+
+  auto old = parse(R"({"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject",
+      "Resource":"arn:aws:s3:::b/${aws:username}"}})", PolicyType::Inline);
+  ASSERT_TRUE(old.ok());
+  EXPECT_TRUE(CompiledPolicy(old.policy, PolicyType::Inline, "old").context_keys().empty());
+  EXPECT_EQ(CompiledPolicy(old.policy, PolicyType::Inline, "old").context_key_lengths(), 0u);
 }
 
 // The evaluator's SWAR paths (action lowercasing, case-insensitive ARN fields of every length, the

@@ -77,9 +77,11 @@ std::optional<Case> case_from_json(const json::Value& v, std::string_view source
 /// case's request: an `Action` statement none of whose patterns can match the request's action
 /// contributes nothing to the decision, so compiling it is wasted work when the case is decided
 /// once and only its decision is wanted (batch mode with Explain::No). Documents are still parsed
-/// whole, so every error is reported as without pruning (see policy::parse_for_action). Statement
-/// indices in explanations then count kept statements only, so callers that explain decisions use
-/// Prune::No. Ignored with a PolicyCache (cached policies are shared by cases with other actions).
+/// whole, so every error is reported as without pruning (see policy::parse_for_action). The
+/// request's context then keeps only the keys the kept statements can read (CompiledPolicy::
+/// context_keys); every context member is still checked. Statement indices in explanations count
+/// kept statements only, so callers that explain decisions use Prune::No. Ignored with a
+/// PolicyCache (cached policies are shared by cases with other actions).
 enum class Prune : std::uint8_t { No, ToAction };
 
 /// The same on a Document's node (the batch path: no Value tree is built).

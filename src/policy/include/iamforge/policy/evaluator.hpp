@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -106,6 +107,13 @@ class CompiledPolicy {
   CompiledPolicy& operator=(CompiledPolicy&&) noexcept;
   const std::string& name() const;
   PolicyType type() const;
+  /// Context::hash_key of every request context key the policy can read (its conditions' keys and
+  /// its policy variables), ascending and distinct: the request's other keys cannot change what
+  /// this policy decides.
+  std::span<const std::uint64_t> context_keys() const;
+  /// The lengths of those keys, as bits: bit n set when one has n bytes (bit 63: 63 or more). A
+  /// key whose length bit is clear is not among them, without hashing it.
+  std::uint64_t context_key_lengths() const;
   const CompiledPolicyImpl& impl() const { return *impl_; }
 
  private:
