@@ -17,6 +17,10 @@ namespace {
 
 std::string data(const std::string& rel) { return std::string(IAMFORGE_TEST_DATA) + "/" + rel; }
 
+bool is_ml_team(const std::string& line) {
+  return line.find("\"family\":\"ml-team\"") != std::string::npos || line.find("\"family\": \"ml-team\"") != std::string::npos;
+}
+
 // `cache`: share the compiled form of byte-identical documents between cases (a server compiles each
 // distinct policy once); without it every case owns private copies (4,082 policies, 2,134 distinct).
 std::deque<policy::Case> load_ml_team(policy::PolicyCache* cache) {
@@ -24,9 +28,7 @@ std::deque<policy::Case> load_ml_team(policy::PolicyCache* cache) {
   std::ifstream in(data("data/corpus/eval-visible.jsonl"));
   std::string line, id, err;
   while (std::getline(in, line)) {
-    if (line.find("\"family\": \"ml-team\"") == std::string::npos &&
-        line.find("\"family\":\"ml-team\"") == std::string::npos)
-      continue;
+    if (!is_ml_team(line)) continue;
     auto j = json::parse(line);
     if (auto c = policy::case_from_json(j.value, line, id, err, policy::ActionIndex::Build, cache)) out.push_back(std::move(*c));
   }
@@ -44,46 +46,34 @@ std::deque<policy::Case>& ml_team_cases_shared() {
   return cases;
 }
 
-// Compiled evaluation: policies compiled once (as a server would), requests evaluated repeatedly.
-void BM_EvaluateMlTeam(benchmark::State& state) {
-  auto& cases = ml_team_cases();
+// Decides the first `n` cases in turn, one per iteration, round and round.
+void decide_in_turn(benchmark::State& state, const std::deque<policy::Case>& cases, size_t n,
+                    policy::Explain explain = policy::Explain::No) {
+  n = std::min(n, cases.size());
   size_t i = 0;
   for (auto _ : state) {
     const auto& c = cases[i];
-    benchmark::DoNotOptimize(policy::evaluate(c.set, c.request, policy::Explain::No).decision);
-    if (++i == cases.size()) i = 0;
+    benchmark::DoNotOptimize(policy::evaluate(c.set, c.request, explain).decision);
+    if (++i == n) i = 0;
   }
   state.SetItemsProcessed(state.iterations());
-  state.counters["cases"] = static_cast<double>(cases.size());
+  state.counters["cases"] = static_cast<double>(n);
 }
+
+// Compiled evaluation: policies compiled once (as a server would), requests evaluated repeatedly.
+void BM_EvaluateMlTeam(benchmark::State& state) { decide_in_turn(state, ml_team_cases(), ml_team_cases().size()); }
 BENCHMARK(BM_EvaluateMlTeam);
 
 // The same cycle over only the first N cases: how the rate depends on the data one cycle touches
 // (about 5 KB a case: policies, request, context) against the core's L2 (1 MB per core here).
 void BM_EvaluateMlTeamFirstN(benchmark::State& state) {
-  auto& cases = ml_team_cases();
-  const size_t n = std::min(cases.size(), static_cast<size_t>(state.range(0)));
-  size_t i = 0;
-  for (auto _ : state) {
-    const auto& c = cases[i];
-    benchmark::DoNotOptimize(policy::evaluate(c.set, c.request, policy::Explain::No).decision);
-    if (++i == n) i = 0;
-  }
-  state.SetItemsProcessed(state.iterations());
+  decide_in_turn(state, ml_team_cases(), static_cast<size_t>(state.range(0)));
 }
 BENCHMARK(BM_EvaluateMlTeamFirstN)->Arg(100)->Arg(300)->Arg(600);
 
 // The same cycle, with byte-identical policy documents compiled once and shared between cases.
 void BM_EvaluateMlTeamShared(benchmark::State& state) {
-  auto& cases = ml_team_cases_shared();
-  size_t i = 0;
-  for (auto _ : state) {
-    const auto& c = cases[i];
-    benchmark::DoNotOptimize(policy::evaluate(c.set, c.request, policy::Explain::No).decision);
-    if (++i == cases.size()) i = 0;
-  }
-  state.SetItemsProcessed(state.iterations());
-  state.counters["cases"] = static_cast<double>(cases.size());
+  decide_in_turn(state, ml_team_cases_shared(), ml_team_cases_shared().size());
 }
 BENCHMARK(BM_EvaluateMlTeamShared);
 
@@ -96,8 +86,7 @@ std::deque<policy::Case> ml_team_copies(size_t distinct) {
   std::ifstream in(data("data/corpus/eval-visible.jsonl"));
   std::string line, id, err;
   while (lines.size() < distinct && std::getline(in, line))
-    if (line.find("\"family\":\"ml-team\"") != std::string::npos || line.find("\"family\": \"ml-team\"") != std::string::npos)
-      lines.push_back(line);
+    if (is_ml_team(line)) lines.push_back(line);
   std::deque<policy::Case> out;
   for (size_t k = 0; k < ml_team_cases().size() && !lines.empty(); ++k) {
     const std::string& l = lines[k % lines.size()];
@@ -111,14 +100,7 @@ void BM_EvaluateMlTeamCopies(benchmark::State& state) {
   static std::map<int64_t, std::deque<policy::Case>> by_n;
   auto& cases = by_n[state.range(0)];
   if (cases.empty()) cases = ml_team_copies(static_cast<size_t>(state.range(0)));
-  size_t i = 0;
-  for (auto _ : state) {
-    const auto& c = cases[i];
-    benchmark::DoNotOptimize(policy::evaluate(c.set, c.request, policy::Explain::No).decision);
-    if (++i == cases.size()) i = 0;
-  }
-  state.SetItemsProcessed(state.iterations());
-  state.counters["cases"] = static_cast<double>(cases.size());
+  decide_in_turn(state, cases, cases.size());
 }
 BENCHMARK(BM_EvaluateMlTeamCopies)->Arg(1)->Arg(100);
 
@@ -140,14 +122,7 @@ void BM_EvaluateMlTeamWarm(benchmark::State& state) {
 BENCHMARK(BM_EvaluateMlTeamWarm);
 
 void BM_EvaluateMlTeamExplained(benchmark::State& state) {
-  auto& cases = ml_team_cases();
-  size_t i = 0;
-  for (auto _ : state) {
-    const auto& c = cases[i];
-    benchmark::DoNotOptimize(policy::evaluate(c.set, c.request, policy::Explain::Yes).decision);
-    if (++i == cases.size()) i = 0;
-  }
-  state.SetItemsProcessed(state.iterations());
+  decide_in_turn(state, ml_team_cases(), ml_team_cases().size(), policy::Explain::Yes);
 }
 BENCHMARK(BM_EvaluateMlTeamExplained);
 
