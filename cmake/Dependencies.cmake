@@ -62,3 +62,9 @@ if(NOT IAMFORGE_SANITIZE)
     endif()
   endif()
 endif()
+# Its options (huge pages), compiled into each executable that lists this file; empty without
+# jemalloc. See cmake/jemalloc_conf.cpp.
+set(IAMFORGE_JEMALLOC_CONF "")
+if(IAMFORGE_JEMALLOC_ARCHIVE OR IAMFORGE_JEMALLOC)
+  set(IAMFORGE_JEMALLOC_CONF ${CMAKE_CURRENT_LIST_DIR}/jemalloc_conf.cpp)
+endif()
