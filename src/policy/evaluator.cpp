@@ -443,7 +443,8 @@ Parts compile_text(BlobWriter& w, std::string_view text) {
 
 FieldKind field_kind(std::string_view f) {
   if (f == "*") return FieldKind::Any;
-  return has_wildcard(f) || f.find('\x01') != std::string_view::npos ? FieldKind::Glob : FieldKind::Exact;
+  // Any `*` or `?` is either a wildcard or marked literal (after a '\x01'): both need glob_match.
+  return find_glob_byte(f) != std::string_view::npos ? FieldKind::Glob : FieldKind::Exact;
 }
 
 // AWS: a pattern with fewer than six fields whose last field ends in `*` covers the remaining fields.
@@ -484,7 +485,7 @@ ResourcePattern compile_resource(BlobWriter& w, const std::string& value, bool p
       }
       if (rp.kinds[5] == FieldKind::Glob && !rp.variables) {  // (a variable part is expanded per request)
         std::string_view f = fields.f[5];
-        size_t lit = f.find_first_of(std::string_view("*?\x01", 3));
+        size_t lit = find_glob_byte(f);
         if (lit == f.size() - 1 && f.back() == '*') {
           rp.prefix_star = true;
           rp.prefix_len = static_cast<std::uint32_t>(lit);

@@ -92,7 +92,21 @@ std::string_view to_string(PrincipalKind k) {
   return "*";
 }
 
-bool has_variables(std::string_view text) { return text.find("${") != std::string_view::npos; }
+bool has_variables(std::string_view text) {
+  // Asked of every resource and condition value when compiling: eight bytes at a time (a `$`
+  // whose next byte is `{`; the next byte of a word's last one is the first of the next word).
+  std::size_t i = 0;
+  const std::size_t n = text.size();
+  for (; i + 9 <= n; i += 8) {
+    std::uint64_t w, next;
+    std::memcpy(&w, text.data() + i, 8);
+    std::memcpy(&next, text.data() + i + 1, 8);
+    if (base::bytes_equal(w, '$') & base::bytes_equal(next, '{')) return true;
+  }
+  for (; i + 1 < n; ++i)
+    if (text[i] == '$' && text[i + 1] == '{') return true;
+  return false;
+}
 
 namespace {
 

@@ -1,4 +1,5 @@
 #include "iamforge/policy/match.hpp"
+#include "iamforge/policy/policy.hpp"
 
 #include <gtest/gtest.h>
 
@@ -93,6 +94,29 @@ TEST(Glob, HasWildcardAgreesWithByteLoop) {
     for (int k = rng() % 30; k > 0; --k) s += alphabet[rng() % (rng() % 4 ? 8 : alphabet.size())];
     EXPECT_EQ(has_wildcard(s), reference(s)) << s;
   }
+}
+
+// Twin of find_glob_byte's SWAR scan: the first `*`, `?` or literal mark (marks not skipped: a
+// marked character still needs the glob matcher) against std::string_view::find_first_of, and
+// has_variables against find("${"), with the bytes at every offset of the 8-byte words and lengths
+// on both sides of them. Each input sits in a heap block of exactly its size (ASan: no over-read).
+TEST(Glob, FindGlobByteAndHasVariablesAgreeWithFind) {
+  std::mt19937 rng(5);
+  const std::string alphabet = "abcdefgh*?\x01${}";
+  for (int i = 0; i < 50000; ++i) {
+    std::string s;
+    for (int k = rng() % 40; k > 0; --k) s += alphabet[rng() % (rng() % 4 ? 8 : alphabet.size())];
+    std::unique_ptr<char[]> exact(new char[s.size()]);
+    std::memcpy(exact.get(), s.data(), s.size());
+    std::string_view v(exact.get(), s.size());
+    EXPECT_EQ(find_glob_byte(v), v.find_first_of(std::string_view("*?\x01", 3))) << s;
+    EXPECT_EQ(has_variables(v), v.find("${") != std::string_view::npos) << s;
+  }
+  EXPECT_EQ(find_glob_byte("arn:aws:s3:::bucket/prefix*"), 26u);
+  EXPECT_TRUE(has_variables("12345678${aws:username}"));  // `${` across an 8-byte boundary
+  EXPECT_TRUE(has_variables("1234567${x}"));
+  EXPECT_FALSE(has_variables("1234567$"));
+  EXPECT_FALSE(has_variables("$$$$$$$$ {"));
 }
 
 // Twin of the SWAR colon scan: split_arn against a byte-by-byte split, colons at every offset and

@@ -3,9 +3,12 @@
 /// condition values (numbers, dates, IP ranges, base64).
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "iamforge/base/strings.hpp"
 
 namespace iamforge::policy {
 
@@ -16,6 +19,22 @@ enum class Case : std::uint8_t { Sensitive, Insensitive };
 bool glob_match(std::string_view pattern, std::string_view text, Case c);
 /// True if the pattern contains an unescaped `*` or `?`.
 bool has_wildcard(std::string_view pattern);
+/// Position of the first `*`, `?` or '\x01' mark (npos when none): where a pattern stops being a
+/// plain literal. Inline, eight bytes at a time (compiling asks it of every ARN field; libstdc++'s
+/// find_first_of calls memchr once per byte of the text).
+inline std::size_t find_glob_byte(std::string_view p) {
+  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the SWAR scan takes the lowest byte first");
+  std::size_t i = 0;
+  for (; i + 8 <= p.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p.data() + i, 8);
+    if (std::uint64_t special = base::bytes_equal(w, '*') | base::bytes_equal(w, '?') | base::bytes_equal(w, '\x01'))
+      return i + static_cast<std::size_t>(__builtin_ctzll(special) >> 3);
+  }
+  for (; i < p.size(); ++i)
+    if (p[i] == '*' || p[i] == '?' || p[i] == '\x01') return i;
+  return std::string_view::npos;
+}
 /// Removes the '\x01' literal marks (for exact comparisons).
 std::string strip_literal_marks(std::string_view s);
 
