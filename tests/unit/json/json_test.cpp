@@ -191,9 +191,9 @@ TEST(JsonDocument, EscapedStringsStayValidAndReuseIsClean) {
 
 TEST(JsonDocument, DuplicateKeysInLargeObjects) {
   // Short keys, and keys that share a long prefix (they differ in their last word only, or only
-  // in length: "k1" against "k10"), below and above the 16 members where the table takes over.
+  // in length: "k1" against "k10"), below and above the 32 members where the table takes over.
   for (std::string prefix : {"k", "aws:PrincipalTag/cost-center-k"}) {
-    for (int n : {3, 15, 16, 17, 40, 70, 300}) {
+    for (int n : {3, 15, 16, 17, 31, 32, 33, 40, 70, 300}) {
       std::string doc = "{";
       for (int i = 0; i < n; ++i) doc += "\"" + prefix + std::to_string(i) + "\":" + std::to_string(i) + ",";
       doc += "\"" + prefix + std::to_string(n - 1) + "\":0,\"" + prefix + "0\":1,\"" + prefix + "\":2}";
