@@ -68,27 +68,16 @@ bool glob_match(std::string_view p, std::string_view t, Case cs) {
 }
 
 bool has_wildcard(std::string_view p) {
-  // Compiling a policy asks this of every action and ARN field: skip plain bytes eight at a time
-  // (SWAR, exact per-byte tests), stopping at the first `*`, `?` or literal mark.
-  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the SWAR scan takes the lowest byte first");
-  size_t i = 0;
-  const size_t n = p.size();
-  while (i < n) {
-    if (i + 8 <= n) {
-      std::uint64_t w;
-      std::memcpy(&w, p.data() + i, 8);
-      std::uint64_t special = base::bytes_equal(w, '*') | base::bytes_equal(w, '?') | base::bytes_equal(w, '\x01');
-      if (!special) {
-        i += 8;
-        continue;
-      }
-      i += static_cast<size_t>(__builtin_ctzll(special) >> 3);
-    }
-    if (p[i] == '\x01') { i += 2; continue; }
-    if (p[i] == '*' || p[i] == '?') return true;
-    ++i;
+  // The next special byte, eight bytes at a time (find_glob_byte); a '\x01' mark makes the byte
+  // after it literal, so the scan resumes past that byte.
+  for (size_t i = 0;;) {
+    size_t at = find_glob_byte(p.substr(i));
+    if (at == std::string_view::npos) return false;
+    i += at;
+    if (p[i] != '\x01') return true;
+    i += 2;
+    if (i >= p.size()) return false;
   }
-  return false;
 }
 
 std::string strip_literal_marks(std::string_view s) {
