@@ -1,21 +1,25 @@
 # Third-party libraries, all from Debian packages (scripts/setup.sh installs them), as targets the
-# modules link: iamforge_dep_sqlite, iamforge_dep_crypto, iamforge_dep_yaml, iamforge_dep_jemalloc.
+# modules link: iamforge_dep_sqlite, iamforge_dep_yaml, iamforge_dep_jemalloc.
 #
-# IAMFORGE_STATIC_DEPS (default ON, OFF with sanitizers): link SQLite, OpenSSL's libcrypto, yaml-cpp
-# and jemalloc from the static archives their -dev packages ship, so that a command does not map
-# and relocate four more shared objects before it starts. Measured (perf stat -r 30, three
-# alternating rounds): `iamforge --version` 3.0 -> 2.3 ms, the batch about 0.8 ms less. libcurl and
-# libmicrohttpd stay shared, opened with dlopen when needed (base/dynlib.hpp); tinyxml2 ships no
-# archive. The archives' code is then that of the build: a Debian security update of these four
-# reaches iamforge when it is rebuilt (`make build`).
-option(IAMFORGE_STATIC_DEPS "Link SQLite, libcrypto, yaml-cpp and jemalloc from their static archives" ON)
+# IAMFORGE_STATIC_DEPS (default ON, OFF with sanitizers): link SQLite, yaml-cpp and jemalloc from
+# the static archives their -dev packages ship, so that a command does not map and relocate more
+# shared objects before it starts. Measured (perf stat -r 30, three alternating rounds), when
+# libcrypto was a fourth: `iamforge --version` 3.0 -> 2.3 ms, the batch about 0.8 ms less. The
+# archives' code is then that of the build: a Debian security update of these three reaches
+# iamforge when it is rebuilt (`make build`).
+#
+# libcurl, libmicrohttpd and OpenSSL's libcrypto are neither linked statically nor shared: they are
+# opened with dlopen when first needed (base/dynlib.hpp), and only their headers are used here.
+# Linked statically, libcrypto's tables put ~20,000 relocations in the executable, ~80 dirty pages
+# at every start. tinyxml2 ships no archive and stays shared.
+option(IAMFORGE_STATIC_DEPS "Link SQLite, yaml-cpp and jemalloc from their static archives" ON)
 set(_iamforge_static ${IAMFORGE_STATIC_DEPS})
 if(IAMFORGE_SANITIZE)
   set(_iamforge_static OFF)  # the sanitizers bring their own allocator; keep the shared objects
 endif()
 
 find_package(SQLite3 REQUIRED)
-find_package(OpenSSL REQUIRED)
+find_package(OpenSSL REQUIRED)  # headers only (src/aws/sigv4.cpp opens libcrypto.so.3 with dlopen)
 find_package(yaml-cpp REQUIRED)
 
 # `name`: an INTERFACE target linking `archive` (found by its file name) and `extra` when static
@@ -37,8 +41,6 @@ endfunction()
 
 iamforge_dependency(iamforge_dep_sqlite libsqlite3.a SQLite::SQLite3 Threads::Threads ${CMAKE_DL_LIBS} m)
 target_include_directories(iamforge_dep_sqlite SYSTEM INTERFACE ${SQLite3_INCLUDE_DIRS})
-iamforge_dependency(iamforge_dep_crypto libcrypto.a OpenSSL::Crypto Threads::Threads ${CMAKE_DL_LIBS})
-target_include_directories(iamforge_dep_crypto SYSTEM INTERFACE ${OPENSSL_INCLUDE_DIR})
 iamforge_dependency(iamforge_dep_yaml libyaml-cpp.a yaml-cpp)
 get_target_property(_yaml_includes yaml-cpp INTERFACE_INCLUDE_DIRECTORIES)
 if(_yaml_includes)

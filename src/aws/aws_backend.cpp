@@ -492,6 +492,11 @@ Result<std::string> AwsBackend::call(std::string_view action, const QueryParams&
     if (options_.retry.sleep) options_.retry.sleep(d);
     else std::this_thread::sleep_for(d);
   };
+  if (const std::string& why = crypto_error(); !why.empty()) {
+    ApiError e(ErrorCode::ServiceFailure, "Cannot sign requests to " + config_.endpoint_url + ": " + why);
+    e.http_status = 0;
+    return e;
+  }
   int transient_failures = 0, consistency_failures = 0;
   for (bool first = true;; first = false) {
     if (!first) ++retries_;

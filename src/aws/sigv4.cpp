@@ -1,9 +1,15 @@
 // Signature Version 4 (reference §7) over OpenSSL's libcrypto.
+//
+// libcrypto is opened with dlopen the first time a hash is needed (base/dynlib.hpp), as libcurl and
+// libmicrohttpd are: statically linked, its tables (nid_objs, param_group_list...) put ~20,000
+// pointer relocations in the executable, and the loader dirtied ~80 pages of .data.rel.ro for them
+// at every start of every command, though only SigV4 hashes. The header is still the one the build
+// found, so every call below is typed as evp.h declares it.
 #include "iamforge/aws/sigv4.hpp"
 
 #include <openssl/evp.h>
-#include <openssl/crypto.h>
 #include <openssl/sha.h>
+#include <string.h>  // explicit_bzero
 
 #include <algorithm>
 #include <cstdio>
@@ -11,6 +17,8 @@
 #include <cstring>
 #include <ctime>
 #include <map>
+
+#include "iamforge/base/dynlib.hpp"
 
 namespace iamforge::aws {
 
@@ -124,23 +132,62 @@ std::string hex(std::string_view bytes) {
 
 namespace {
 
+// The libcrypto functions SigV4 calls, resolved once.
+struct CryptoApi {
+  decltype(&EVP_MD_fetch) md_fetch = nullptr;
+  decltype(&EVP_MD_free) md_free = nullptr;
+  decltype(&EVP_MD_CTX_new) ctx_new = nullptr;
+  decltype(&EVP_MD_CTX_free) ctx_free = nullptr;
+  decltype(&EVP_DigestInit_ex2) init = nullptr;
+  decltype(&EVP_DigestUpdate) update = nullptr;
+  decltype(&EVP_DigestFinal_ex) final = nullptr;
+  std::string error;  // why loading failed; empty when every pointer is set
+};
+
+// Opens libcrypto once per process (thread-safe static initialization). OpenSSL 3's soname; the
+// EVP_MD_fetch/EVP_DigestInit_ex2 API below is 3.0's.
+const CryptoApi& crypto_api() {
+  static const CryptoApi api = [] {
+    CryptoApi a;
+    constexpr const char* kSoname = "libcrypto.so.3";
+    void* lib = base::open_library({kSoname}, &a.error);
+    if (!lib) return a;
+    (void)(base::bind_symbol(lib, kSoname, "EVP_MD_fetch", a.md_fetch, &a.error) &&
+           base::bind_symbol(lib, kSoname, "EVP_MD_free", a.md_free, &a.error) &&
+           base::bind_symbol(lib, kSoname, "EVP_MD_CTX_new", a.ctx_new, &a.error) &&
+           base::bind_symbol(lib, kSoname, "EVP_MD_CTX_free", a.ctx_free, &a.error) &&
+           base::bind_symbol(lib, kSoname, "EVP_DigestInit_ex2", a.init, &a.error) &&
+           base::bind_symbol(lib, kSoname, "EVP_DigestUpdate", a.update, &a.error) &&
+           base::bind_symbol(lib, kSoname, "EVP_DigestFinal_ex", a.final, &a.error));
+    return a;
+  }();
+  return api;
+}
+
+// Wipes a secret's bytes; the compiler may not drop it as a dead store.
+void wipe(void* p, std::size_t n) { explicit_bzero(p, n); }
+
 // SHA-256 through one EVP_MD fetched once and one digest context per thread. OpenSSL 3's one-shot
 // SHA256()/HMAC() look the algorithm up by name on every call, which cost more than hashing a
 // request (bench/serve/run.sh, callgrind: ~20k instructions per call).
 struct Sha256 {
-  EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  const CryptoApi& api = crypto_api();
+  EVP_MD* md = api.error.empty() ? api.md_fetch(nullptr, "SHA256", nullptr) : nullptr;
+  EVP_MD_CTX* ctx = api.error.empty() ? api.ctx_new() : nullptr;
   ~Sha256() {
-    EVP_MD_CTX_free(ctx);
-    EVP_MD_free(md);
+    if (ctx) api.ctx_free(ctx);
+    if (md) api.md_free(md);
   }
   // digest(a || b) into out[32]
   void digest(std::string_view a, std::string_view b, unsigned char* out) {
     unsigned int len = 0;
-    if (!md || !ctx || EVP_DigestInit_ex2(ctx, md, nullptr) != 1 || EVP_DigestUpdate(ctx, a.data(), a.size()) != 1 ||
-        EVP_DigestUpdate(ctx, b.data(), b.size()) != 1 || EVP_DigestFinal_ex(ctx, out, &len) != 1 ||
-        len != SHA256_DIGEST_LENGTH)
-      std::abort();  // only on allocation failure or a broken OpenSSL: never a wrong signature
+    if (!md || !ctx || api.init(ctx, md, nullptr) != 1 || api.update(ctx, a.data(), a.size()) != 1 ||
+        api.update(ctx, b.data(), b.size()) != 1 || api.final(ctx, out, &len) != 1 || len != SHA256_DIGEST_LENGTH) {
+      // Callers check crypto_error() first, so this is allocation failure or a broken OpenSSL:
+      // stop rather than produce a wrong signature.
+      std::fprintf(stderr, "iamforge: SHA-256 failed%s%s\n", api.error.empty() ? "" : ": ", api.error.c_str());
+      std::abort();
+    }
   }
 };
 
@@ -150,6 +197,8 @@ Sha256& sha256_engine() {
 }
 
 }  // namespace
+
+const std::string& crypto_error() { return crypto_api().error; }
 
 std::string sha256_hex(std::string_view data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -175,8 +224,8 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   unsigned char out[SHA256_DIGEST_LENGTH];
   sha.digest(std::string_view(reinterpret_cast<const char*>(pad), kBlock),
              std::string_view(reinterpret_cast<const char*>(inner), sizeof inner), out);
-  OPENSSL_cleanse(k0, sizeof k0);
-  OPENSSL_cleanse(pad, sizeof pad);
+  wipe(k0, sizeof k0);
+  wipe(pad, sizeof pad);
   return std::string(reinterpret_cast<const char*>(out), sizeof out);
 }
 
@@ -357,7 +406,7 @@ std::string derive_signing_key(std::string_view secret, std::string_view date8, 
   k += secret;
   std::string k_date = hmac_sha256(k, date8);
   // Wipe the copy of the secret before it goes back to the allocator.
-  OPENSSL_cleanse(k.data(), k.size());
+  wipe(k.data(), k.size());
   std::string k_region = hmac_sha256(k_date, region);
   std::string k_service = hmac_sha256(k_region, service);
   return hmac_sha256(k_service, "aws4_request");
@@ -375,8 +424,8 @@ struct SigningKeyCache {
   std::size_t next = 0;
   ~SigningKeyCache() {
     for (auto& e : entries) {
-      OPENSSL_cleanse(e.secret.data(), e.secret.size());
-      OPENSSL_cleanse(e.key.data(), e.key.size());
+      wipe(e.secret.data(), e.secret.size());
+      wipe(e.key.data(), e.key.size());
     }
   }
 };
@@ -392,8 +441,8 @@ std::string signing_key(std::string_view secret, std::string_view date8, std::st
       return e.key;
   auto& e = cache.entries[cache.next];
   cache.next = (cache.next + 1) % SigningKeyCache::kSize;
-  OPENSSL_cleanse(e.secret.data(), e.secret.size());
-  OPENSSL_cleanse(e.key.data(), e.key.size());
+  wipe(e.secret.data(), e.secret.size());
+  wipe(e.key.data(), e.key.size());
   e.secret.assign(secret);
   e.date8.assign(date8);
   e.region.assign(region);

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "iamforge/aws/sigv4.hpp"
 #include "iamforge/backend/local_backend.hpp"
 #include "iamforge/serve/server.hpp"
 
@@ -32,6 +33,11 @@ int run_serve(const ServeOptions& o) {
       std::fprintf(stderr, "iamforge serve: error: --listen expects HOST:PORT, got `%s`\n", o.listen.c_str());
       return kExitUsage;
     }
+  }
+  // Every request's signature is checked with libcrypto, opened here rather than at the first one.
+  if (const std::string& why = aws::crypto_error(); !why.empty()) {
+    std::fprintf(stderr, "iamforge serve: error: %s\n", why.c_str());
+    return kExitFindings;
   }
   std::error_code ec;
   std::filesystem::create_directories(o.data, ec);

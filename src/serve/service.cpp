@@ -291,6 +291,8 @@ struct Service::Impl {
   }
 
   std::optional<ApiError> authenticate(const HttpRequest& req, Caller& caller) {
+    if (const std::string& why = aws::crypto_error(); !why.empty())
+      return ApiError(ErrorCode::ServiceFailure, "The server cannot verify signatures: " + why);
     aws::HttpRequest r;
     r.method = req.method;
     r.path = req.path;

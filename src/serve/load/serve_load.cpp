@@ -157,6 +157,10 @@ int main(int argc, char** argv) {
   auto colon = hostport.rfind(':');
   std::string host = hostport.substr(0, colon);
   int port = std::stoi(hostport.substr(colon + 1));
+  if (const std::string& why = iamforge::aws::crypto_error(); !why.empty()) {
+    std::fprintf(stderr, "%s: %s\n", argv[0], why.c_str());
+    return 1;
+  }
   iamforge::aws::Credentials creds{o.key, o.secret, ""};
   const std::string content_type = "application/x-www-form-urlencoded; charset=utf-8";
 

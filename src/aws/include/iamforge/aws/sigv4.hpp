@@ -1,6 +1,7 @@
 #pragma once
 /// AWS Signature Version 4 (reference §7): signing of requests (header and query/presigned form)
-/// and server-side verification. Hashes and HMACs come from OpenSSL's libcrypto.
+/// and server-side verification. Hashes and HMACs come from OpenSSL's libcrypto, opened with dlopen
+/// at first use (see crypto_error()).
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -56,6 +57,10 @@ struct SigningResult {
 
 // ---- primitives ----------------------------------------------------------------------------
 
+/// Empty when libcrypto (libcrypto.so.3, opened with dlopen the first time it is needed) is usable;
+/// otherwise why not, in one line. Every hash below needs it: callers that sign or verify check
+/// this once and report the reason, since a hash without it stops the process.
+const std::string& crypto_error();
 /// Lower-case hex SHA-256 of `data`.
 std::string sha256_hex(std::string_view data);
 /// Raw HMAC-SHA256.
