@@ -181,7 +181,9 @@ class Parser {
         std::vector<Diagnostic> again;
         std::vector<Diagnostic>* reported = diags_;
         diags_ = &again;
+        keep_whole_ = true;
         p.statements.push_back(parse_statement(first_left_out));
+        keep_whole_ = false;
         diags_ = reported;
       }
     } else {
@@ -230,17 +232,20 @@ class Parser {
   }
 
   // A string or a non-empty array of strings (in a light statement: checked, not collected).
-  std::vector<Str> string_list(std::string_view element, Node v, bool allow_empty = false) {
+  // With `only_matching` (an action), only the strings that action_may_match it are collected.
+  std::vector<Str> string_list(std::string_view element, Node v, bool allow_empty = false,
+                               std::string_view only_matching = {}) {
     std::vector<Str> out;
     if (v.is_string()) {
-      if (!light_) out.push_back(str(v));
+      if (!light_ && (only_matching.empty() || action_may_match(v.text(), only_matching))) out.push_back(str(v));
     } else if (v.is_array()) {
       if (v.empty() && !allow_empty)
         error("policy.empty-list", "`" + std::string(element) + "` is an empty array", v.span());
       if (!light_) out.reserve(v.size());
       for (Node item : v) {
         if (!item.is_string()) wrong_type(std::string("an entry of `") + std::string(element) + "`", "a string", item);
-        else if (!light_) out.push_back(str(item));
+        else if (!light_ && (only_matching.empty() || action_may_match(item.text(), only_matching)))
+          out.push_back(str(item));
       }
     } else {
       wrong_type("`" + std::string(element) + "`", "a string or an array of strings", v);
@@ -292,7 +297,10 @@ class Parser {
       has_action = true;
       st.not_action = !action;
       st.action_span = a.span();
-      st.actions = string_list(a.key(), a);
+      // Pruned to an action, an `Action` pattern that cannot match it can never decide a request,
+      // so it is neither copied nor compiled (the statement kept complete when nothing applies
+      // excepted). Every pattern of a `NotAction` takes part in the decision.
+      st.actions = string_list(a.key(), a, false, action && !keep_whole_ ? prune_to_ : std::string_view());
     }
     if (!has_action)
       error("policy.missing-action", "the statement has no `Action` or `NotAction`", s.span());
@@ -459,6 +467,7 @@ class Parser {
   PolicyType type_;
   std::vector<Diagnostic>* diags_;
   std::string_view prune_to_;
+  bool keep_whole_ = false;  // parse_statement keeps every Action pattern despite prune_to_
   bool light_ = false;  ///< parsing a statement that will not be kept: don't copy its strings
 };
 

@@ -13,6 +13,7 @@
 #include "iamforge/base/strings.hpp"
 #include "iamforge/json/json.hpp"
 #include "iamforge/policy/case_file.hpp"
+#include "test_util.hpp"
 
 using namespace iamforge;
 
@@ -426,4 +427,34 @@ TEST(Corpus, ParseForActionDiagnosticsAreThoseOfParse) {
   EXPECT_EQ(pruned.policy.statements[0].actions.at(0).value, "ec2:*");
   // A colon-less action prunes nothing (the evaluator reads it as an empty service).
   EXPECT_EQ(policy::parse_for_action(d.root(), policy::PolicyType::Inline, "GetObject").policy.statements.size(), 3u);
+}
+
+// A kept statement keeps only the `Action` patterns that can match the action (the others could
+// never decide it), with their spans; `NotAction` lists stay whole, since every pattern of one
+// takes part in the decision. A wrong-typed entry is still reported.
+TEST(Corpus, ParseForActionKeepsOnlyTheActionPatternsThatCanMatch) {
+  const std::string text =
+      R"({"Statement":[{"Effect":"Allow","Action":["ec2:*","s3:Get*","s3:Put*","S3:GETOBJECT"],"Resource":"*"},)"
+      R"({"Effect":"Deny","NotAction":["s3:Put*","ec2:*"],"Resource":"*"},)"
+      R"({"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]})";
+  json::Document d;
+  std::vector<base::Diagnostic> diags;
+  ASSERT_TRUE(d.parse(text, diags));
+  policy::ParseResult full = policy::parse(d.root(), policy::PolicyType::Inline);
+  policy::ParseResult pruned = policy::parse_for_action(d.root(), policy::PolicyType::Inline, "s3:GetObject");
+  ASSERT_TRUE(pruned.ok());
+  ASSERT_EQ(pruned.policy.statements.size(), 3u);
+  const auto& kept = pruned.policy.statements[0].actions;
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept[0].value, "s3:Get*");
+  EXPECT_EQ(kept[1].value, "S3:GETOBJECT");
+  EXPECT_EQ(kept[0].span, full.policy.statements[0].actions[1].span);
+  EXPECT_EQ(kept[1].span, full.policy.statements[0].actions[3].span);
+  EXPECT_EQ(pruned.policy.statements[1].actions.size(), 2u);  // NotAction: whole
+  EXPECT_EQ(pruned.policy.statements[2].actions.size(), 1u);
+  EXPECT_EQ(full.policy.statements[0].actions.size(), 4u);
+
+  ASSERT_TRUE(d.parse(R"({"Statement":[{"Effect":"Allow","Action":["ec2:*",7,"s3:*"],"Resource":"*"}]})", diags));
+  pruned = policy::parse_for_action(d.root(), policy::PolicyType::Inline, "s3:GetObject");
+  EXPECT_TRUE(test::has_code(pruned.diagnostics, "policy.wrong-type"));
 }

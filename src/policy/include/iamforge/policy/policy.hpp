@@ -125,8 +125,9 @@ ParseResult parse(json::Node doc, PolicyType type);
 /// For a policy that will decide requests for one action only (batch cases): the same diagnostics
 /// as parse(doc, type), but the policy keeps only the statements that can apply to `action` (a
 /// statement whose `Action` patterns all fail action_may_match cannot; NotAction statements can),
-/// and at least one statement. Statements left out are parsed for their diagnostics only. An action
-/// without a colon prunes nothing.
+/// and at least one statement. A kept statement's `Action` keeps only the patterns that
+/// action_may_match `action` (NotAction lists stay whole). Statements left out are parsed for their
+/// diagnostics only. An action without a colon prunes nothing.
 ParseResult parse_for_action(json::Node doc, PolicyType type, std::string_view action);
 /// Could the `Action` pattern `pattern` match `action` (which has a colon)? A glob over the whole
 /// "service:name", ASCII case-insensitive, `*` and `?` wildcards anywhere: at least as permissive
