@@ -153,7 +153,10 @@ class Parser {
       return p;
     }
     if (statement.is_object()) {
+      // The only statement is kept whatever its actions; complete when it cannot apply.
+      keep_whole_ = !prune_to_.empty() && !may_apply(statement);
       p.statements.push_back(parse_statement(statement));
+      keep_whole_ = false;
     } else if (statement.is_array()) {
       if (statement.empty())
         error("policy.empty-statement", "`Statement` is an empty array", statement.span(),

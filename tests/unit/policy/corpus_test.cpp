@@ -454,6 +454,22 @@ TEST(Corpus, ParseForActionKeepsOnlyTheActionPatternsThatCanMatch) {
   EXPECT_EQ(pruned.policy.statements[2].actions.size(), 1u);
   EXPECT_EQ(full.policy.statements[0].actions.size(), 4u);
 
+  // Long lists: the matching pattern is found wherever it is.
+  for (size_t at : {0u, 63u, 64u, 66u}) {
+    std::string list;
+    for (size_t k = 0; k < 70; ++k) list += std::string(k ? "," : "") + (k == at ? "\"s3:Get*\"" : "\"ec2:Run" + std::to_string(k) + "\"");
+    std::string doc = R"({"Statement":[{"Effect":"Allow","Action":[)" + list + R"(],"Resource":"*"},{"Effect":"Deny","Action":"kms:*","Resource":"*"}]})";
+    ASSERT_TRUE(d.parse(doc, diags));
+    pruned = policy::parse_for_action(d.root(), policy::PolicyType::Inline, "s3:GetObject");
+    ASSERT_EQ(pruned.policy.statements.size(), 1u) << at;
+    ASSERT_EQ(pruned.policy.statements[0].actions.size(), 1u) << at;
+    EXPECT_EQ(pruned.policy.statements[0].actions[0].value, "s3:Get*");
+  }
+  // A lone statement object is kept; its patterns are pruned when one can match, kept when none can.
+  ASSERT_TRUE(d.parse(R"({"Statement":{"Effect":"Allow","Action":["ec2:*","s3:Get*"],"Resource":"*"}})", diags));
+  EXPECT_EQ(policy::parse_for_action(d.root(), policy::PolicyType::Inline, "s3:GetObject").policy.statements.at(0).actions.size(), 1u);
+  EXPECT_EQ(policy::parse_for_action(d.root(), policy::PolicyType::Inline, "kms:Decrypt").policy.statements.at(0).actions.size(), 2u);
+
   ASSERT_TRUE(d.parse(R"({"Statement":[{"Effect":"Allow","Action":["ec2:*",7,"s3:*"],"Resource":"*"}]})", diags));
   pruned = policy::parse_for_action(d.root(), policy::PolicyType::Inline, "s3:GetObject");
   EXPECT_TRUE(test::has_code(pruned.diagnostics, "policy.wrong-type"));

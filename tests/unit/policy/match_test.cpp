@@ -78,6 +78,30 @@ TEST(Glob, AgreesWithReferenceIncludingMarksAndCase) {
   }
 }
 
+// Twin of action_may_match (batch pruning; eight bytes at a time over the literal prefix): a glob
+// over the whole "service:name", case-insensitive, as the plain recursive definition says, with
+// prefixes long enough to cross several eight-byte words and case changes inside them.
+TEST(Glob, ActionMayMatchIsACaseInsensitiveGlob) {
+  std::mt19937 rng(11);
+  const std::string palpha = "aAbBcC3:*?";
+  const std::string talpha = "aAbBcC3:";
+  auto flip = [](std::string s, unsigned bits) {
+    for (size_t k = 0; k < s.size(); ++k)
+      if ((bits >> (k % 32)) & 1) s[k] = static_cast<char>(s[k] ^ ((s[k] | 0x20) >= 'a' && (s[k] | 0x20) <= 'z' ? 0x20 : 0));
+    return s;
+  };
+  for (int i = 0; i < 50000; ++i) {
+    std::string p, t;
+    for (int k = rng() % 30; k > 0; --k) p += palpha[rng() % (rng() % 5 ? 8 : palpha.size())];
+    for (int k = rng() % 30; k > 0; --k) t += talpha[rng() % talpha.size()];
+    if (rng() % 2) {  // shared prefixes, in other case, exercise the word loop
+      std::string lit = p.substr(0, std::min(p.size(), p.find_first_of("*?")));
+      t = flip(lit.substr(0, rng() % (lit.size() + 1)), static_cast<unsigned>(rng())) + (rng() % 2 ? t : "");
+    }
+    EXPECT_EQ(action_may_match(p, t), glob_reference(p, t, Case::Insensitive)) << "pattern `" << p << "` action `" << t << "`";
+  }
+}
+
 // Twin of has_wildcard's SWAR skip: against a byte loop, specials and marks at every offset.
 TEST(Glob, HasWildcardAgreesWithByteLoop) {
   auto reference = [](std::string_view p) {

@@ -126,7 +126,8 @@ ParseResult parse(json::Node doc, PolicyType type);
 /// as parse(doc, type), but the policy keeps only the statements that can apply to `action` (a
 /// statement whose `Action` patterns all fail action_may_match cannot; NotAction statements can),
 /// and at least one statement. A kept statement's `Action` keeps only the patterns that
-/// action_may_match `action` (NotAction lists stay whole). Statements left out are parsed for their
+/// action_may_match `action` (NotAction lists stay whole, and so does a kept statement that cannot
+/// apply). Statements left out are parsed for their
 /// diagnostics only. An action without a colon prunes nothing.
 ParseResult parse_for_action(json::Node doc, PolicyType type, std::string_view action);
 /// Could the `Action` pattern `pattern` match `action` (which has a colon)? A glob over the whole
