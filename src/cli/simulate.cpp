@@ -1,8 +1,6 @@
 // `iamforge simulate`: one request from flags, or a JSON Lines file of cases (streamed).
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -94,8 +92,7 @@ std::string verdict_json(const policy::Verdict& v) {
 struct Block {
   std::vector<std::shared_ptr<const char[]>> chunks;
   std::vector<std::string_view> lines;  ///< without their newlines
-  const char* end = nullptr;            ///< past the last line (kept once `lines` is dropped)
-  // A block is decided before the number of its first line is known (MappedRun's threads find
+  // A block is decided before the number of its first line is known (RangeRun's threads find
   // their own ranges): the "line N" of a bad line counts from the block's start, and write_block()
   // adds the lines written before it.
   struct LineRef {
@@ -150,7 +147,6 @@ void decide_block(Block& b, bool check_expected, json::Document& doc) {
       else b.disagreements += "disagree " + c->id + ": expected " + c->expected + ", got " + std::string(d) + "\n";
     }
   }
-  if (!b.lines.empty()) b.end = b.lines.back().data() + b.lines.back().size();
   b.nlines = b.lines.size();
   b.lines = {};
   b.chunks = {};
@@ -211,22 +207,19 @@ class Workers {
   std::vector<std::thread> threads_;
 };
 
-// Splits a stream into blocks of whole lines. A regular file is mapped (no copy into our memory;
-// pages that every retired block is past are dropped with release(), so resident memory stays that
-// of the blocks in flight whatever the file's size). Any other input (a pipe, a terminal) is read
-// in large chunks that blocks point into (no copy per line, as std::getline would make, and no
-// zero-filling as std::string::resize would do); a line cut by a chunk's end is carried to the
-// start of the next chunk, which grows if a line is longer than a chunk. Reads take what is there
-// (read(2)), so a pipe fed line by line is answered as its lines arrive: a block ends early when
-// the input has nothing more for now (drained()). Lines are as std::getline gives them: split at
-// '\n', a last line without one included.
+// Splits a stream that is not a regular file (a pipe, a terminal) into blocks of whole lines. It
+// is read in large chunks that blocks point into (no copy per line, as std::getline would make,
+// and no zero-filling as std::string::resize would do); a line cut by a chunk's end is carried to
+// the start of the next chunk, which grows if a line is longer than a chunk. Reads take what is
+// there (read(2)), so a pipe fed line by line is answered as its lines arrive: a block ends early
+// when the input has nothing more for now (drained()). Lines are as std::getline gives them: split
+// at '\n', a last line without one included. (Regular files are read by RangeRun.)
 class LineReader {
  public:
   explicit LineReader(int fd) : fd_(fd) {
-    map();
     // A pipe's buffer holds 64 KB by default: its writer would wake us every 64 KB. Ask for a
     // chunk's worth (refused above /proc/sys/fs/pipe-max-size, 1 MB by default: harmless).
-    if (!mapped_) (void)::fcntl(fd_, F_SETPIPE_SZ, static_cast<int>(kChunk));
+    (void)::fcntl(fd_, F_SETPIPE_SZ, static_cast<int>(kChunk));
   }
 
   // Fills `b` with up to `max_lines` lines; false when the input is exhausted (b has none).
@@ -257,49 +250,8 @@ class LineReader {
   bool drained() const { return drained_ && !eof_; }
   // A read error (errno), 0 when none.
   int error() const { return error_; }
-  // A mapped file: all of it (next() is then not needed).
-  bool mapped() const { return mapped_; }
-  const char* mapped_data() const { return chunk_.get(); }
-  size_t mapped_size() const { return size_; }
-  // Every line that ends before `end` has been decided and written: a mapped file's whole pages
-  // before it are given back (they are re-read from the page cache if ever touched again).
-  void release(const char* end) {
-    if (!mapped_ || !end) return;
-    const auto page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    const size_t upto = static_cast<size_t>(end - chunk_.get()) / page * page;
-    if (upto > released_ + kRelease) {
-      ::madvise(const_cast<char*>(chunk_.get()) + released_, upto - released_, MADV_DONTNEED);
-      released_ = upto;
-    }
-  }
-
  private:
-  static constexpr size_t kChunk = 1 << 20, kRelease = 8 << 20;
-
-  // A mapped file cut short by another process while we read it raises SIGBUS on the lost pages:
-  // one clear error and the findings exit code instead of a crash.
-  static void on_sigbus(int) {
-    static const char msg[] = "error[io.truncated]: the cases file was truncated while it was read\n";
-    ssize_t ignored = ::write(2, msg, sizeof msg - 1);
-    (void)ignored;
-    ::_exit(kExitFindings);
-  }
-
-  // A non-empty regular file is read through one read-only mapping.
-  void map() {
-    struct stat st;
-    if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) return;
-    const auto len = static_cast<size_t>(st.st_size);
-    void* m = ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE, fd_, 0);
-    if (m == MAP_FAILED) return;  // read it instead
-    ::madvise(m, len, MADV_SEQUENTIAL);
-    struct sigaction sa = {};
-    sa.sa_handler = &on_sigbus;
-    ::sigaction(SIGBUS, &sa, nullptr);
-    chunk_ = std::shared_ptr<char[]>(static_cast<char*>(m), [len](char* p) { ::munmap(p, len); });
-    size_ = cap_ = len;
-    eof_ = mapped_ = true;
-  }
+  static constexpr size_t kChunk = 1 << 20;
 
   void take_line(Block& b, size_t end, size_t next) {
     if (b.chunks.empty() || b.chunks.back() != chunk_) b.chunks.push_back(chunk_);
@@ -339,8 +291,7 @@ class LineReader {
   int fd_;
   std::shared_ptr<char[]> chunk_;
   size_t head_ = 0, size_ = 0, cap_ = 0;  // unconsumed bytes of chunk_: [head_, size_) of cap_
-  bool eof_ = false, drained_ = false, mapped_ = false;
-  size_t released_ = 0;  // mapped: bytes [0, released_) given back
+  bool eof_ = false, drained_ = false;
   int error_ = 0;
 };
 
@@ -362,56 +313,128 @@ struct Tally {
   }
 };
 
-// A mapped file decided by `jobs` threads that take ranges of it themselves, so no thread hands
-// out work or waits for each block: the main thread only starts and joins them. Range k holds the
-// lines that start in bytes [k * kRange, (k + 1) * kRange). The thread that finishes the range next
-// in input order writes it, and any finished ones after it. A thread does not start a range more
-// than 4 x jobs ranges past the next one to write (ahead()), so memory stays bounded.
+// A regular file decided by `jobs` threads that take ranges of it themselves, so no thread hands
+// out work or waits for each block. Range k holds the lines that start in bytes
+// [k * kRange, (k + 1) * kRange); its thread reads them with pread(2) into a buffer of its own,
+// reused range after range. The thread that finishes the range next in input order writes it, and
+// any finished ones after it. A thread does not start a range more than 4 x jobs ranges past the
+// next one to write (ahead()), so memory stays bounded whatever the file's size. With one job the
+// calling thread does the work.
 // (With two threads on this project's 2-vCPU machines, a reader thread handing out blocks cost
-// about a hundred futex wake-ups, each an interprocessor interrupt that preempts a worker.)
-class MappedRun {
+// about a hundred futex wake-ups, each an interprocessor interrupt that preempts a worker. And
+// reading beats mapping: a first touch of a mapped page faults, ~12 us each on these virtual
+// machines, 7-10 ms for the visible corpus, against 1.5 ms to copy it into a warm buffer.)
+class RangeRun {
  public:
-  MappedRun(const char* data, size_t len, size_t jobs, bool check, LineReader& reader, Tally& tally)
-      : data_(data), len_(len), jobs_(jobs), check_(check), reader_(reader), tally_(tally) {}
+  RangeRun(int fd, size_t len, size_t jobs, bool check, Tally& tally)
+      : fd_(fd), len_(len), jobs_(jobs), check_(check), tally_(tally) {}
 
-  void run() {
-    std::vector<std::thread> threads;
-    for (size_t i = 0; i < jobs_; ++i) threads.emplace_back([this] { work(); });
-    for (auto& t : threads) t.join();
+  // False when the file could not be read to its end (error() says why: errno, or 0 when it was
+  // cut short while it was read).
+  bool run() {
+    if (jobs_ <= 1) {
+      work();
+    } else {
+      std::vector<std::thread> threads;
+      for (size_t i = 0; i < jobs_; ++i) threads.emplace_back([this] { work(); });
+      for (auto& t : threads) t.join();
+    }
     if (error_) std::rethrow_exception(error_);
+    return !failed_;
   }
+  int error() const { return errno_; }
 
  private:
-  static constexpr size_t kRange = 256 << 10;
+  static constexpr size_t kRange = 256 << 10, kMore = 64 << 10;
   size_t ahead() const { return 4 * jobs_; }
 
-  // The first line start at or after `p` (0, or just past a newline; len_ when none).
-  size_t line_start(size_t p) const {
-    if (p == 0) return 0;
-    if (p >= len_) return len_;
-    const void* nl = std::memchr(data_ + p - 1, '\n', len_ - p + 1);
-    return nl ? static_cast<size_t>(static_cast<const char*>(nl) - data_) + 1 : len_;
+  struct Buffer {
+    std::unique_ptr<char[]> data;  // not value-initialized: pread() overwrites it
+    size_t cap = 0, size = 0;
+  };
+
+  // Appends the file's bytes [at, at + n) to `b`; false on a read error or a short read (the file
+  // shrank: it ends before len_).
+  bool read(Buffer& b, size_t at, size_t n) {
+    if (b.size + n > b.cap) {
+      size_t cap = std::max(b.size + n, 2 * b.cap);
+      std::unique_ptr<char[]> grown(new char[cap]);
+      if (b.size) std::memcpy(grown.get(), b.data.get(), b.size);
+      b.data = std::move(grown);
+      b.cap = cap;
+    }
+    while (n > 0) {
+      ssize_t got = ::pread(fd_, b.data.get() + b.size, n, static_cast<off_t>(at));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) {
+        fail(got < 0 ? errno : 0);
+        return false;
+      }
+      b.size += static_cast<size_t>(got);
+      at += static_cast<size_t>(got);
+      n -= static_cast<size_t>(got);
+    }
+    return true;
+  }
+
+  void fail(int err) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!failed_) errno_ = err;
+    failed_ = true;
+    cv_.notify_all();
+  }
+
+  // Fills `blk` with the lines of range k, read into `buf`; false on a read failure.
+  bool take_range(size_t k, Buffer& buf, Block& blk) {
+    const size_t begin = k * kRange, end = std::min(len_, begin + kRange);
+    const size_t from = begin ? begin - 1 : 0;  // with the byte before: does a line start at `begin`?
+    buf.size = 0;
+    if (!read(buf, from, end - from)) return false;
+    size_t first = 0;  // the range's first line start, as an offset in buf
+    if (begin) {
+      const void* nl = std::memchr(buf.data.get(), '\n', buf.size);
+      first = nl ? static_cast<size_t>(static_cast<const char*>(nl) - buf.data.get()) + 1 : buf.size;
+    }
+    if (from + first >= end) return true;  // no line starts in this range
+    // The last line that starts in the range ends at the first newline at or after end - 1.
+    size_t scan = buf.size - 1, stop = buf.size;
+    for (;;) {
+      if (const void* nl = std::memchr(buf.data.get() + scan, '\n', buf.size - scan)) {
+        stop = static_cast<size_t>(static_cast<const char*>(nl) - buf.data.get()) + 1;
+        break;
+      }
+      if (from + buf.size >= len_) {
+        stop = buf.size;
+        break;
+      }
+      scan = buf.size;
+      if (!read(buf, from + buf.size, std::min(kMore, len_ - from - buf.size))) return false;
+    }
+    const char* d = buf.data.get();
+    for (size_t at = first; at < stop;) {
+      const void* nl = std::memchr(d + at, '\n', stop - at);
+      size_t e = nl ? static_cast<size_t>(static_cast<const char*>(nl) - d) : stop;
+      blk.lines.emplace_back(d + at, e - at);
+      at = nl ? e + 1 : stop;
+    }
+    return true;
   }
 
   void work() {
     json::Document doc;
+    Buffer buf;
     for (;;) {
       const size_t k = next_.fetch_add(1);
       if (k * kRange >= len_) return;
       {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return k < next_out_ + ahead() || error_; });
-        if (error_) return;
+        cv_.wait(lock, [&] { return k < next_out_ + ahead() || error_ || failed_; });
+        if (error_ || failed_) return;
       }
       auto b = std::make_unique<Block>();
-      for (size_t at = line_start(k * kRange), end = line_start((k + 1) * kRange); at < end;) {
-        const void* nl = std::memchr(data_ + at, '\n', end - at);
-        size_t e = nl ? static_cast<size_t>(static_cast<const char*>(nl) - data_) : end;
-        b->lines.emplace_back(data_ + at, e - at);
-        at = nl ? e + 1 : end;
-      }
+      if (!take_range(k, buf, *b)) return;
       try {
-        decide_block(*b, check_, doc);
+        decide_block(*b, check_, doc);  // done with buf's bytes when it returns
       } catch (...) {
         std::lock_guard<std::mutex> lock(mu_);
         if (!error_) error_ = std::current_exception();
@@ -419,11 +442,11 @@ class MappedRun {
         return;
       }
       std::lock_guard<std::mutex> lock(mu_);
+      if (failed_) return;  // nothing after a range that could not be read is written
       done_.emplace(k, std::move(b));
       bool wrote = false;
       for (auto it = done_.find(next_out_); it != done_.end(); it = done_.find(next_out_)) {
         tally_.write_block(*it->second);
-        reader_.release(it->second->end);
         done_.erase(it);
         ++next_out_;
         wrote = true;
@@ -432,10 +455,9 @@ class MappedRun {
     }
   }
 
-  const char* data_;
+  int fd_;
   size_t len_, jobs_;
   bool check_;
-  LineReader& reader_;
   Tally& tally_;
   std::atomic<size_t> next_{0};
   std::mutex mu_;
@@ -443,6 +465,8 @@ class MappedRun {
   std::map<size_t, std::unique_ptr<Block>> done_;  // decided, waiting for an earlier range
   size_t next_out_ = 0;
   std::exception_ptr error_;
+  bool failed_ = false;
+  int errno_ = 0;
 };
 
 int run_batch(const SimulateOptions& o) {
@@ -457,50 +481,64 @@ int run_batch(const SimulateOptions& o) {
     in = file.get();
   }
   auto t0 = std::chrono::steady_clock::now();
-  // Streaming with bounded memory: blocks of kBlock lines (or, mapped, ranges of 256 KB), at most
-  // 2 x jobs (4 x jobs) of them in flight, written in input order.
+  // Streaming with bounded memory: a regular file in ranges of 256 KB, at most 4 x jobs of them in
+  // flight (RangeRun); other input in blocks of kBlock lines, at most 2 x jobs in flight; written
+  // in input order.
   constexpr size_t kBlock = 64;
   const size_t jobs = o.jobs > 0 ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
-  std::deque<std::pair<std::unique_ptr<Block>, std::future<void>>> inflight;
+  const int fd = fileno(in);
   Tally tally;
-  LineReader reader(fileno(in));
-  auto retire = [&] {
-    auto& [blk, fut] = inflight.front();
-    fut.get();
-    tally.write_block(*blk);
-    reader.release(blk->end);
-    inflight.pop_front();
-  };
-  json::Document doc;  // for jobs == 1: blocks are decided on this thread
-  std::unique_ptr<Workers> workers;
-  const bool pull = jobs > 1 && reader.mapped();  // a mapped file: the threads take ranges themselves
-  if (pull) MappedRun(reader.mapped_data(), reader.mapped_size(), jobs, o.check_expected, reader, tally).run();
-  else if (jobs > 1) workers = std::make_unique<Workers>(jobs, o.check_expected);
-  while (!pull) {  // otherwise: blocks of lines read here, decided here (-j 1) or by the workers
-    auto blk = std::make_unique<Block>();
-    if (!reader.next(*blk, kBlock)) break;
-    std::future<void> fut;
-    if (workers) {
-      fut = workers->submit(blk.get());
-    } else {
-      decide_block(*blk, o.check_expected, doc);
-      std::promise<void> done;
-      fut = done.get_future();
-      done.set_value();
-    }
-    inflight.emplace_back(std::move(blk), std::move(fut));
-    if (inflight.size() >= 2 * jobs) retire();
-    if (reader.drained()) {  // the input is waiting on its writer: answer everything read so far
-      while (!inflight.empty()) retire();
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    RangeRun run(fd, static_cast<size_t>(st.st_size), jobs, o.check_expected, tally);
+    if (!run.run()) {
       std::fflush(stdout);
+      if (run.error())
+        std::fprintf(stderr, "%s: error[io.unreadable]: %s\n", o.cases.c_str(), std::strerror(run.error()));
+      else
+        std::fprintf(stderr, "%s: error[io.truncated]: the cases file was truncated while it was read\n",
+                     o.cases.c_str());
+      return kExitFindings;
+    }
+  } else {
+    std::deque<std::pair<std::unique_ptr<Block>, std::future<void>>> inflight;
+    LineReader reader(fd);
+    auto retire = [&] {
+      auto& [blk, fut] = inflight.front();
+      fut.get();
+      tally.write_block(*blk);
+      inflight.pop_front();
+    };
+    json::Document doc;  // for jobs == 1: blocks are decided on this thread
+    std::unique_ptr<Workers> workers;
+    if (jobs > 1) workers = std::make_unique<Workers>(jobs, o.check_expected);
+    for (;;) {  // blocks of lines read here, decided here (-j 1) or by the workers
+      auto blk = std::make_unique<Block>();
+      if (!reader.next(*blk, kBlock)) break;
+      std::future<void> fut;
+      if (workers) {
+        fut = workers->submit(blk.get());
+      } else {
+        decide_block(*blk, o.check_expected, doc);
+        std::promise<void> done;
+        fut = done.get_future();
+        done.set_value();
+      }
+      inflight.emplace_back(std::move(blk), std::move(fut));
+      if (inflight.size() >= 2 * jobs) retire();
+      if (reader.drained()) {  // the input is waiting on its writer: answer everything read so far
+        while (!inflight.empty()) retire();
+        std::fflush(stdout);
+      }
+    }
+    while (!inflight.empty()) retire();
+    std::fflush(stdout);
+    if (reader.error()) {
+      std::fprintf(stderr, "%s: error[io.unreadable]: %s\n", o.cases.c_str(), std::strerror(reader.error()));
+      return kExitFindings;
     }
   }
-  while (!inflight.empty()) retire();
   std::fflush(stdout);
-  if (reader.error()) {
-    std::fprintf(stderr, "%s: error[io.unreadable]: %s\n", o.cases.c_str(), std::strerror(reader.error()));
-    return kExitFindings;
-  }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fprintf(stderr, "cases: %zu, errors: %zu, seconds: %.3f, decisions/s: %.0f, jobs: %zu\n", tally.cases,
                tally.errors, secs, secs > 0 ? static_cast<double>(tally.cases) / secs : 0.0, jobs);
