@@ -1,8 +1,8 @@
 # Third-party libraries, all from Debian packages (scripts/setup.sh installs them), as targets the
-# modules link: iamforge_dep_sqlite, iamforge_dep_yaml, iamforge_dep_jemalloc.
+# modules link: iamforge_dep_sqlite, iamforge_dep_yaml, iamforge_dep_expat, iamforge_dep_jemalloc.
 #
-# IAMFORGE_STATIC_DEPS (default ON, OFF with sanitizers): link SQLite, yaml-cpp and jemalloc from
-# the static archives their -dev packages ship, so that a command does not map and relocate more
+# IAMFORGE_STATIC_DEPS (default ON, OFF with sanitizers): link SQLite, yaml-cpp, expat and jemalloc
+# from the static archives their -dev packages ship, so that a command does not map and relocate more
 # shared objects before it starts. Measured (perf stat -r 30, three alternating rounds), when
 # libcrypto was a fourth: `iamforge --version` 3.0 -> 2.3 ms, the batch about 0.8 ms less. The
 # archives' code is then that of the build: a Debian security update of these three reaches
@@ -11,8 +11,13 @@
 # libcurl, libmicrohttpd and OpenSSL's libcrypto are neither linked statically nor shared: they are
 # opened with dlopen when first needed (base/dynlib.hpp), and only their headers are used here.
 # Linked statically, libcrypto's tables put ~20,000 relocations in the executable, ~80 dirty pages
-# at every start. tinyxml2 ships no archive and stays shared.
-option(IAMFORGE_STATIC_DEPS "Link SQLite, yaml-cpp and jemalloc from their static archives" ON)
+# at every start.
+#
+# expat (XML for the AWS client, src/aws/xml.hpp) is linked from its archive as well. With no C++
+# shared library left (tinyxml2 was one), the CLI links libstdc++ and libgcc statically too
+# (IAMFORGE_STATIC_RUNTIME, below): every command then starts without mapping, relocating and
+# resolving libstdc++.so (~40 page faults).
+option(IAMFORGE_STATIC_DEPS "Link SQLite, yaml-cpp, expat, jemalloc and the C++ runtime statically" ON)
 set(_iamforge_static ${IAMFORGE_STATIC_DEPS})
 if(IAMFORGE_SANITIZE)
   set(_iamforge_static OFF)  # the sanitizers bring their own allocator; keep the shared objects
@@ -21,6 +26,7 @@ endif()
 find_package(SQLite3 REQUIRED)
 find_package(OpenSSL REQUIRED)  # headers only (src/aws/sigv4.cpp opens libcrypto.so.3 with dlopen)
 find_package(yaml-cpp REQUIRED)
+find_package(EXPAT REQUIRED)
 
 # `name`: an INTERFACE target linking `archive` (found by its file name) and `extra` when static
 # linking is on and the archive exists, else `shared`.
@@ -42,6 +48,10 @@ endfunction()
 iamforge_dependency(iamforge_dep_sqlite libsqlite3.a SQLite::SQLite3 Threads::Threads ${CMAKE_DL_LIBS} m)
 target_include_directories(iamforge_dep_sqlite SYSTEM INTERFACE ${SQLite3_INCLUDE_DIRS})
 iamforge_dependency(iamforge_dep_yaml libyaml-cpp.a yaml-cpp)
+iamforge_dependency(iamforge_dep_expat libexpat.a EXPAT::EXPAT)
+target_include_directories(iamforge_dep_expat SYSTEM INTERFACE ${EXPAT_INCLUDE_DIRS})
+# The C++ runtime of the executables that ship (the CLI): static when the archives are linked.
+set(IAMFORGE_STATIC_RUNTIME ${_iamforge_static})
 get_target_property(_yaml_includes yaml-cpp INTERFACE_INCLUDE_DIRECTORIES)
 if(_yaml_includes)
   target_include_directories(iamforge_dep_yaml SYSTEM INTERFACE ${_yaml_includes})

@@ -8,7 +8,7 @@ pkgs=(
   libcli11-dev libjemalloc-dev libyaml-cpp-dev libsqlite3-dev sqlite3
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm python3
-  libcurl4-openssl-dev libssl-dev libtinyxml2-dev  # aws target (issue 4): HTTPS, SigV4, XML
+  libcurl4-openssl-dev libssl-dev libexpat1-dev  # aws target (issue 4): HTTPS, SigV4, XML
   libmicrohttpd-dev awscli  # iamforge serve (issue 4): HTTP server; the AWS CLI v2 its e2e test drives
   python3-boto3  # boto3 for the serve, apidiff and moto tests (Debian's python3)
 )

@@ -1,12 +1,9 @@
 // AwsBackend: every operation of operations.def over the IAM Query API.
 //
-// XML: tinyxml2 (Debian's libtinyxml2-dev). Chosen over pugixml because IAM replies are small
-// documents read once, tinyxml2 is a single small library with a stable C++ API in Debian 12 and a
-// CMake config (tinyxml2::tinyxml2), and it never throws (errors are return codes, as this
-// library reports everything as values).
+// XML: a small element tree over expat (xml.hpp; Debian's libexpat1-dev): IAM replies are small
+// documents read once, and expat never throws (errors are return codes, as this library reports
+// everything as values).
 #include "iamforge/aws/aws_backend.hpp"
-
-#include <tinyxml2.h>
 
 #include <algorithm>
 #include <charconv>
@@ -16,11 +13,12 @@
 #include <type_traits>
 
 #include "iamforge/backend/query_params.hpp"
+#include "iamforge/aws/xml.hpp"
 
 namespace iamforge::aws {
 
 using namespace iamforge::backend;  // NOLINT(google-build-using-namespace)
-using tinyxml2::XMLElement;
+using XMLElement = xml::Element;
 
 namespace {
 
@@ -93,15 +91,15 @@ void encode(const R& r, QueryParams& p) {
 
 std::string text(const XMLElement* parent, const char* name) {
   if (!parent) return {};
-  const XMLElement* e = parent->FirstChildElement(name);
-  if (!e || !e->GetText()) return {};
-  return e->GetText();
+  const XMLElement* e = parent->first_child(name);
+  if (!e) return {};
+  return e->text();
 }
 std::optional<std::string> opt_text(const XMLElement* parent, const char* name) {
   if (!parent) return std::nullopt;
-  const XMLElement* e = parent->FirstChildElement(name);
+  const XMLElement* e = parent->first_child(name);
   if (!e) return std::nullopt;
-  return std::string(e->GetText() ? e->GetText() : "");
+  return e->text();
 }
 int int_of(const XMLElement* parent, const char* name, int fallback) {
   std::string t = text(parent, name);
@@ -143,9 +141,9 @@ std::string date_of(const XMLElement* parent, const char* name) {
 template <class F>
 void each_member(const XMLElement* parent, const char* list, F&& f) {
   if (!parent) return;
-  const XMLElement* l = parent->FirstChildElement(list);
+  const XMLElement* l = parent->first_child(list);
   if (!l) return;
-  for (const XMLElement* m = l->FirstChildElement("member"); m; m = m->NextSiblingElement("member")) f(m);
+  for (const XMLElement* m = l->first_child("member"); m; m = m->next_sibling("member")) f(m);
 }
 std::vector<Tag> tags_of(const XMLElement* e) {
   std::vector<Tag> out;
@@ -153,7 +151,7 @@ std::vector<Tag> tags_of(const XMLElement* e) {
   return out;
 }
 std::optional<AttachedPermissionsBoundary> boundary_of(const XMLElement* e) {
-  const XMLElement* b = e ? e->FirstChildElement("PermissionsBoundary") : nullptr;
+  const XMLElement* b = e ? e->first_child("PermissionsBoundary") : nullptr;
   if (!b) return std::nullopt;
   AttachedPermissionsBoundary out;
   if (auto t = opt_text(b, "PermissionsBoundaryType"); t && !t->empty()) out.permissions_boundary_type = *t;
@@ -174,7 +172,7 @@ void parse(const XMLElement* e, Role& r) {
   r.permissions_boundary = boundary_of(e);
   r.tags = tags_of(e);
   // GetRole only: empty for a role never used, else LastUsedDate and Region.
-  if (const XMLElement* used = e->FirstChildElement("RoleLastUsed")) {
+  if (const XMLElement* used = e->first_child("RoleLastUsed")) {
     RoleLastUsed u;
     if (opt_text(used, "LastUsedDate")) u.last_used_date = date_of(used, "LastUsedDate");
     u.region = opt_text(used, "Region");
@@ -212,7 +210,7 @@ void parse(const XMLElement* e, ManagedPolicy& p) {
   p.tags = tags_of(e);
 }
 void parse(const XMLElement* e, PolicyVersion& v) {
-  if (e && e->FirstChildElement("Document")) v.document = policy_text(e, "Document");
+  if (e && e->first_child("Document")) v.document = policy_text(e, "Document");
   v.version_id = text(e, "VersionId");
   v.is_default_version = bool_of(e, "IsDefaultVersion", false);
   v.create_date = date_of(e, "CreateDate");
@@ -244,7 +242,7 @@ void page_of(const XMLElement* result, R& r) {
 }
 /// The entity element under the result, or an error when the reply lacks it.
 const XMLElement* child(const XMLElement* result, const char* name) {
-  return result ? result->FirstChildElement(name) : nullptr;
+  return result ? result->first_child(name) : nullptr;
 }
 
 // One decode() per response type (the <ActionResult> element in, the shape out).
@@ -293,7 +291,7 @@ bool decode(const XMLElement* result, ListAttachedPoliciesResponse& out) {
   return result != nullptr;
 }
 bool decode(const XMLElement* result, ListInlinePoliciesResponse& out) {
-  each_member(result, "PolicyNames", [&](const XMLElement* m) { out.policy_names.emplace_back(m->GetText() ? m->GetText() : ""); });
+  each_member(result, "PolicyNames", [&](const XMLElement* m) { out.policy_names.emplace_back(m->text()); });
   page_of(result, out);
   return result != nullptr;
 }
@@ -403,14 +401,14 @@ bool contains(std::string_view hay, std::string_view needle) { return hay.find(n
 // ---- errors ------------------------------------------------------------------------------------
 
 ApiError parse_error_reply(long http_status, std::string_view body) {
-  tinyxml2::XMLDocument doc;
+  xml::Document doc;
   const XMLElement* error = nullptr;
-  if (doc.Parse(body.data(), body.size()) == tinyxml2::XML_SUCCESS && doc.RootElement()) {
-    const XMLElement* root = doc.RootElement();
-    error = root->FirstChildElement("Error");
+  if (doc.parse(body)) {
+    const XMLElement* root = doc.root();
+    error = root->first_child("Error");
     if (!error)
-      if (const XMLElement* errors = root->FirstChildElement("Errors")) error = errors->FirstChildElement("Error");
-    if (!error && std::string_view(root->Name()) == "Error") error = root;
+      if (const XMLElement* errors = root->first_child("Errors")) error = errors->first_child("Error");
+    if (!error && root->name() == "Error") error = root;
   }
   if (!error) {
     std::string snippet(body.substr(0, 200));
@@ -563,11 +561,11 @@ Result<Resp> invoke_once(AwsBackend& self, Operation op, const Req& request, con
   if constexpr (std::is_void_v<Resp>) {
     return Result<void>();
   } else {
-    tinyxml2::XMLDocument doc;
-    if (doc.Parse(reply->data(), reply->size()) != tinyxml2::XML_SUCCESS || !doc.RootElement())
+    xml::Document doc;
+    if (!doc.parse(*reply))
       return ApiError(ErrorCode::ServiceFailure, std::string("Malformed XML in the ") + std::string(action) + " reply.");
     std::string result_name = std::string(action) + "Result";
-    const XMLElement* result = doc.RootElement()->FirstChildElement(result_name.c_str());
+    const XMLElement* result = doc.root()->first_child(result_name);
     Resp out{};
     if (!decode(result, out))
       return ApiError(ErrorCode::ServiceFailure, "The " + std::string(action) + " reply has no <" + result_name +
