@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <set>
+
 using namespace iamforge;
 
 TEST(Json, ParsesValuesWithSpans) {
@@ -187,6 +190,37 @@ TEST(JsonDocument, EscapedStringsStayValidAndReuseIsClean) {
   EXPECT_EQ(d.root().find("x").text(), "y");
   ASSERT_FALSE(d.parse("{", diags));
   EXPECT_FALSE(d.root());
+}
+
+// Twin of the duplicate-key check (a one-word filter, then a linear scan, then a table past 32
+// members): against std::set on random objects whose keys often repeat, differ in length only, or
+// share their first and last bytes.
+TEST(JsonDocument, DuplicateKeysAgreeWithASet) {
+  std::mt19937 rng(5);
+  const std::vector<std::string> parts = {"a", "b", "ab", "ba", "aws:", "x/y", "\\u0061", "é"};
+  for (int round = 0; round < 3000; ++round) {
+    const int n = static_cast<int>(rng() % 48);
+    std::string doc = "{";
+    std::set<std::string> keys;
+    size_t expected = 0;
+    for (int i = 0; i < n; ++i) {
+      std::string key;
+      for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k) key += parts[rng() % parts.size()];
+      std::string decoded;  // as the parser decodes it
+      for (size_t p = 0; p < key.size(); ++p) {
+        if (key.compare(p, 6, "\\u0061") == 0) { decoded += 'a'; p += 5; } else decoded += key[p];
+      }
+      expected += !keys.insert(decoded).second;
+      doc += (i ? "," : "") + std::string("\"") + key + "\":" + std::to_string(i);
+    }
+    doc += "}";
+    json::Document d;
+    std::vector<base::Diagnostic> diags;
+    ASSERT_TRUE(d.parse(doc, diags)) << doc;
+    size_t dups = 0;
+    for (const auto& g : diags) dups += g.code == "json.duplicate-key";
+    ASSERT_EQ(dups, expected) << doc;
+  }
 }
 
 TEST(JsonDocument, DuplicateKeysInLargeObjects) {
