@@ -265,8 +265,13 @@ class LineReader {
     if (!chunk_ || size_ == cap_) {
       size_t carry = size_ - head_;
       size_t cap = std::max(kChunk, 2 * carry);
-      std::shared_ptr<char[]> fresh(new char[cap]);  // not value-initialized: read() overwrites it
+      std::shared_ptr<char[]> fresh = spare(cap);
+      if (!fresh) fresh.reset(new char[cap]);  // not value-initialized: read() overwrites it
       if (carry) std::memcpy(fresh.get(), chunk_.get() + head_, carry);
+      if (chunk_ && cap_ == kChunk) {  // kept for reuse once no block points into it
+        if (spares_.size() == kSpares) spares_.erase(spares_.begin());
+        spares_.push_back(std::move(chunk_));
+      }
       chunk_ = std::move(fresh);
       head_ = 0;
       size_ = carry;
@@ -283,6 +288,23 @@ class LineReader {
     size_ += static_cast<size_t>(got);
   }
 
+  // A chunk of kChunk bytes that no block points into any more (decided blocks drop their
+  // chunks), when `cap` is kChunk; null otherwise. Reusing them spares a new chunk's page faults:
+  // 10-14 us each on these virtual machines, ~3 ms per fresh 1 MB chunk.
+  std::shared_ptr<char[]> spare(size_t cap) {
+    if (cap != kChunk) return nullptr;
+    for (auto it = spares_.begin(); it != spares_.end(); ++it)
+      if (it->use_count() == 1) {
+        // The last other owner let go with a release decrement; this fence orders its reads of
+        // the chunk before the read() that overwrites it.
+        std::atomic_thread_fence(std::memory_order_acquire);
+        std::shared_ptr<char[]> c = std::move(*it);
+        spares_.erase(it);
+        return c;
+      }
+    return nullptr;
+  }
+
   bool more_waiting() const {
     struct pollfd p = {fd_, POLLIN, 0};
     return ::poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
@@ -290,6 +312,8 @@ class LineReader {
 
   int fd_;
   std::shared_ptr<char[]> chunk_;
+  static constexpr size_t kSpares = 8;            // 2 x jobs blocks in flight point into a few chunks
+  std::vector<std::shared_ptr<char[]>> spares_;  // earlier chunks, reused by spare()
   size_t head_ = 0, size_ = 0, cap_ = 0;  // unconsumed bytes of chunk_: [head_, size_) of cap_
   bool eof_ = false, drained_ = false;
   int error_ = 0;
