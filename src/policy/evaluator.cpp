@@ -474,8 +474,9 @@ ResourcePattern compile_resource(BlobWriter& w, const std::string& value, bool p
   // AWS: variables may appear only in the resource part, so the first five fields can be
   // compiled even for a pattern with variables; only the resource part is expanded per request.
   ArnFields fields = split_arn(value);
-  bool prefix_has_vars = false;
-  for (size_t k = 0; k + 1 < fields.count; ++k) prefix_has_vars |= has_variables(fields.f[k]);
+  bool prefix_has_vars = false;  // (only asked when the whole pattern has one)
+  if (rp.variables)
+    for (size_t k = 0; k + 1 < fields.count; ++k) prefix_has_vars |= has_variables(fields.f[k]);
   if (!rp.variables || (fields.count == 6 && !prefix_has_vars)) {
     rp.valid = pad_short_arn(fields) && base::iequals(fields.f[0], "arn");
     if (rp.valid) {
