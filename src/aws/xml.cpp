@@ -25,31 +25,35 @@ bool Document::parse(std::string_view text) {
   XML_Parser p = XML_ParserCreate(nullptr);
   if (!p) return false;
   // expat's callbacks, with the document and the open element (a local class: Document's access).
+  struct Build {
+    Document* doc;
+    Element* open;  // the innermost element not closed yet (nullptr outside the root)
+  };
   struct Access {
     static void start(void* user, const XML_Char* name, const XML_Char**) {
-      auto* b = static_cast<std::pair<Document*, Element*>*>(user);
-      Element& e = b->first->elements_.emplace_back();
+      auto* b = static_cast<Build*>(user);
+      Element& e = b->doc->elements_.emplace_back();
       e.name_ = name;
-      e.parent_ = b->second;
-      if (Element* parent = b->second) {
+      e.parent_ = b->open;
+      if (Element* parent = b->open) {
         if (parent->last_child_) parent->last_child_->next_ = &e;
         else parent->first_child_ = &e;
         parent->last_child_ = &e;
       } else {
-        b->first->root_ = &e;
+        b->doc->root_ = &e;
       }
-      b->second = &e;
+      b->open = &e;
     }
     static void end(void* user, const XML_Char*) {
-      auto* b = static_cast<std::pair<Document*, Element*>*>(user);
-      b->second = b->second->parent_;
+      auto* b = static_cast<Build*>(user);
+      b->open = b->open->parent_;
     }
     static void chars(void* user, const XML_Char* s, int len) {
-      auto* b = static_cast<std::pair<Document*, Element*>*>(user);
-      if (b->second) b->second->text_.append(s, static_cast<std::size_t>(len));
+      auto* b = static_cast<Build*>(user);
+      if (b->open) b->open->text_.append(s, static_cast<std::size_t>(len));
     }
   };
-  std::pair<Document*, Element*> state{this, nullptr};
+  Build state{this, nullptr};
   XML_SetUserData(p, &state);
   XML_SetElementHandler(p, &Access::start, &Access::end);
   XML_SetCharacterDataHandler(p, &Access::chars);

@@ -515,8 +515,9 @@ int run_batch(const SimulateOptions& o) {
   struct stat st;
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
     RangeRun run(fd, static_cast<size_t>(st.st_size), jobs, o.check_expected, tally);
-    if (!run.run()) {
-      std::fflush(stdout);
+    const bool read_all = run.run();
+    std::fflush(stdout);
+    if (!read_all) {
       if (run.error())
         std::fprintf(stderr, "%s: error[io.unreadable]: %s\n", o.cases.c_str(), std::strerror(run.error()));
       else
@@ -562,7 +563,6 @@ int run_batch(const SimulateOptions& o) {
       return kExitFindings;
     }
   }
-  std::fflush(stdout);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fprintf(stderr, "cases: %zu, errors: %zu, seconds: %.3f, decisions/s: %.0f, jobs: %zu\n", tally.cases,
                tally.errors, secs, secs > 0 ? static_cast<double>(tally.cases) / secs : 0.0, jobs);
