@@ -123,25 +123,7 @@ void lower_into(std::string& out, std::string_view s) {
 bool has_wildcard(std::string_view s) { return s.find_first_of("*?") != std::string_view::npos; }
 
 /// Case-insensitive glob: `*` any run (possibly empty), `?` exactly one character.
-bool glob_match(std::string_view pat, std::string_view s) {
-  std::size_t p = 0, i = 0, star = std::string_view::npos, mark = 0;
-  while (i < s.size()) {
-    if (p < pat.size() && (pat[p] == '?' || ascii_lower(pat[p]) == ascii_lower(s[i]))) {
-      ++p;
-      ++i;
-    } else if (p < pat.size() && pat[p] == '*') {
-      star = p++;
-      mark = i;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      i = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pat.size() && pat[p] == '*') ++p;
-  return p == pat.size();
-}
+bool glob_match(std::string_view pat, std::string_view s) { return base::glob_match_ci(pat, s); }
 
 [[noreturn]] void fail(std::size_t line, const std::string& what) {
   throw std::runtime_error("catalog: line " + std::to_string(line) + ": " + what);

@@ -138,24 +138,7 @@ namespace {
     if (i >= act.size() || lower(pat[i]) != lower(act[i])) return false;
   if (i == pat.size()) return i == act.size();
   if (pat.find_first_not_of('*', i) == std::string_view::npos) return true;  // "prefix*"
-  // Iterative glob over the rest, backtracking to the last `*` only (no recursion).
-  size_t p = i, a = i, star = std::string_view::npos, resume = 0;
-  while (a < act.size()) {
-    if (p < pat.size() && pat[p] == '*') {
-      star = p++;
-      resume = a;
-    } else if (p < pat.size() && (pat[p] == '?' || lower(pat[p]) == lower(act[a]))) {
-      ++p;
-      ++a;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      a = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pat.size() && pat[p] == '*') ++p;
-  return p == pat.size();
+  return base::glob_match_ci(pat, act, i, i);  // the rest, after the literal prefix
 }
 
 class Parser {

@@ -25,6 +25,29 @@ inline std::uint64_t lower8(std::uint64_t w) {
   std::uint64_t upper = (h + kOnes * (0x80 - 'A')) & ~(h + kOnes * (0x80 - 'Z' - 1)) & ~w & kHigh;  // 'A'..'Z'
   return w | (upper >> 2);
 }
+/// ASCII case-insensitive glob of `s` against `pat` from positions `p` and `i` on (for a caller
+/// that has matched a literal prefix already): `*` any run, possibly empty, `?` exactly one byte.
+/// Iterative, backtracking to the last `*` only: linear space, no recursion. The one definition
+/// behind the catalog's wildcard expansion and the parser's action pruning.
+inline bool glob_match_ci(std::string_view pat, std::string_view s, std::size_t p = 0, std::size_t i = 0) {
+  std::size_t star = std::string_view::npos, resume = 0;
+  while (i < s.size()) {
+    if (p < pat.size() && pat[p] == '*') {
+      star = p++;
+      resume = i;
+    } else if (p < pat.size() && (pat[p] == '?' || ascii_lower(pat[p]) == ascii_lower(s[i]))) {
+      ++p;
+      ++i;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      i = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pat.size() && pat[p] == '*') ++p;
+  return p == pat.size();
+}
 /// Writes `s` in ASCII lowercase to `out` (s.size() bytes), eight bytes at a time.
 inline void lower_into(char* out, std::string_view s) {
   std::size_t i = 0;
