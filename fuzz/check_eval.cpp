@@ -341,6 +341,18 @@ int check_eval_fuzz(const std::uint8_t* data, std::size_t size) {
   if (!j.ok()) fail("generated case is not JSON", line);
   std::string id, error;
   std::optional<policy::Case> c = policy::case_from_json(j.value, id, error);
+  // The same line decoded as batch `simulate --cases` decodes it: from a json::Document, no action
+  // index, statements pruned to the request's action (Prune::ToAction). It must accept and reject
+  // the same cases, with the same error, and decide the same way.
+  json::Document doc;
+  std::vector<base::Diagnostic> doc_diags;
+  if (!doc.parse(line, doc_diags)) fail("generated case is not JSON for json::Document", line);
+  std::string batch_id, batch_error;
+  std::optional<policy::Case> batch = policy::case_from_json(doc.root(), line, batch_id, batch_error,
+                                                             policy::ActionIndex::Skip, nullptr, policy::Prune::ToAction);
+  if (batch.has_value() != c.has_value() || batch_error != error)
+    fail("the batch reader (pruned) and the full reader disagree on the case's validity",
+         line + "\nfull: " + (c ? "valid" : error) + "\nbatch: " + (batch ? "valid" : batch_error));
   oracle::OraclePolicies ops;
   std::string oracle_error;
   bool oracle_ok = oracle::policies_from_case(j.value, ops, oracle_error);
@@ -349,19 +361,21 @@ int check_eval_fuzz(const std::uint8_t* data, std::size_t size) {
       fail("case readers disagree on whether the case is valid", line + "\nevaluator: " + error + "\noracle: " + oracle_error);
     return 0;  // a generated policy the grammar rejects: nothing to compare
   }
-  // The same case compiled without the action index (as batch `simulate` does).
+  // The same case compiled without the action index, unpruned.
   std::optional<policy::Case> unindexed = policy::case_from_json(j.value, id, error, policy::ActionIndex::Skip);
   if (!unindexed) fail("case reader fails without the action index", line + "\n" + error);
   policy::Decision fast = policy::evaluate(c->set, c->request, policy::Explain::No).decision;
   policy::Verdict explained = policy::evaluate(c->set, c->request, policy::Explain::Yes);
   policy::Decision no_index = policy::evaluate(unindexed->set, unindexed->request, policy::Explain::No).decision;
   std::string trace;
+  policy::Decision pruned = policy::evaluate(batch->set, batch->request, policy::Explain::No).decision;
   policy::Decision naive = oracle::evaluate(ops, c->request, &trace);
-  if (fast != naive || explained.decision != fast || no_index != fast)
+  if (fast != naive || explained.decision != fast || no_index != fast || pruned != fast)
     fail("evaluator and oracle disagree",
          "case: " + line + "\nevaluator: " + std::string(policy::to_string(fast)) +
              " (explain mode: " + std::string(policy::to_string(explained.decision)) + ", reason: " + explained.reason +
              "; without action index: " + std::string(policy::to_string(no_index)) +
+             "; as the batch decodes it, pruned: " + std::string(policy::to_string(pruned)) +
              ")\noracle:    " + std::string(policy::to_string(naive)) + "\noracle trace:\n" + trace);
   return 0;
 }
