@@ -4,6 +4,7 @@
 #include "checks.hpp"
 #include "iamforge/base/diagnostic.hpp"
 #include "iamforge/base/strings.hpp"
+#include "iamforge/json/json.hpp"
 #include "iamforge/policy/evaluator.hpp"
 #include "iamforge/policy/policy.hpp"
 #include "iamforge/policy/validator.hpp"
@@ -50,6 +51,35 @@ void evaluate_compiled(const policy::Policy& p, policy::PolicyType type) {
   (void)policy::evaluate(set, req, policy::Explain::No);
 }
 
+// Every field of every diagnostic, one per line, in order.
+std::string all(const std::vector<base::Diagnostic>& d) {
+  std::string s;
+  for (const auto& x : d)
+    s += "  " + x.code + " " + std::to_string(static_cast<int>(x.severity)) + " " + std::to_string(x.span.begin) + "-" +
+         std::to_string(x.span.end) + ": " + x.message + " | " + x.help + "\n";
+  return s;
+}
+
+// Twin: the batch's pruned parse (parse_for_action) reports exactly what the full parse reports,
+// for an action that some statements can match and others cannot.
+void check_pruned_parse(std::string_view text, policy::PolicyType type) {
+  json::Document doc;
+  std::vector<base::Diagnostic> json_diags;
+  if (!doc.parse(text, json_diags)) return;  // a JSON error: neither parse runs
+  for (std::string_view action : {"s3:GetObject", "ec2:RunInstances"}) {
+    policy::ParseResult full = policy::parse(doc.root(), type);
+    policy::ParseResult pruned = policy::parse_for_action(doc.root(), type, action);
+    std::string a = all(full.diagnostics), b = all(pruned.diagnostics);
+    if (a != b)
+      fail("parse_for_action and parse report different diagnostics",
+           "type: " + std::string(policy::to_string(type)) + "\naction: " + std::string(action) + "\ninput: " + show(text) +
+               "\nparse:\n" + a + "parse_for_action:\n" + b);
+    if (pruned.policy.statements.empty() != full.policy.statements.empty())
+      fail("parse_for_action and parse disagree on whether the policy has statements",
+           "action: " + std::string(action) + "\ninput: " + show(text));
+  }
+}
+
 }  // namespace
 
 int check_policy_fuzz(const std::uint8_t* data, std::size_t size) {
@@ -58,6 +88,7 @@ int check_policy_fuzz(const std::uint8_t* data, std::size_t size) {
   for (policy::PolicyType type : kTypes) {
     // Parse + validate never crash; every diagnostic renders.
     for (const auto& d : policy::check(text, type)) (void)base::render_human(d, &src);
+    check_pruned_parse(text, type);
 
     policy::ParseResult r = policy::parse(text, type);
     if (!r.ok()) continue;
