@@ -113,12 +113,12 @@ namespace {
 // action_may_match, inlined into the parser's pruning (called for every Action entry of every
 // statement of a batch case: ~175,000 calls on the visible corpus).
 [[gnu::always_inline]] inline bool may_match(std::string_view pat, std::string_view act) {
-  auto lower = [](char ch) { return static_cast<unsigned char>(ch - 'A') < 26 ? static_cast<char>(ch | 0x20) : ch; };
-  // The literal prefix first (most patterns are "service:Name" or "service:Prefix*"), which
-  // rejects another service's patterns at their first differing byte.
+  using base::ascii_lower;
+  // The literal prefix first (most patterns are "service:Name" or "service:Prefix*"). Most
+  // patterns are another service's: their first byte rejects them.
+  if (!pat.empty() && !act.empty() && pat[0] != '*' && pat[0] != '?' && ascii_lower(pat[0]) != ascii_lower(act[0]))
+    return false;
   size_t i = 0;
-  // Most patterns are another service's: their first byte rejects them.
-  if (!pat.empty() && !act.empty() && pat[0] != '*' && pat[0] != '?' && lower(pat[0]) != lower(act[0])) return false;
   // The rest of a shared prefix ("s3:GetObject" against "s3:GetObjectTagging"), eight bytes at a
   // time: a word stops the literal prefix at its first wildcard or difference, whichever is first.
   for (; i + 8 <= pat.size() && i + 8 <= act.size(); i += 8) {
@@ -135,7 +135,7 @@ namespace {
     }
   }
   for (; i < pat.size() && pat[i] != '*' && pat[i] != '?'; ++i)
-    if (i >= act.size() || lower(pat[i]) != lower(act[i])) return false;
+    if (i >= act.size() || ascii_lower(pat[i]) != ascii_lower(act[i])) return false;
   if (i == pat.size()) return i == act.size();
   if (pat.find_first_not_of('*', i) == std::string_view::npos) return true;  // "prefix*"
   return base::glob_match_ci(pat, act, i, i);  // the rest, after the literal prefix

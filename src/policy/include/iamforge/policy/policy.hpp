@@ -127,8 +127,8 @@ ParseResult parse(json::Node doc, PolicyType type);
 /// statement whose `Action` patterns all fail action_may_match cannot; NotAction statements can),
 /// and at least one statement. A kept statement's `Action` keeps only the patterns that
 /// action_may_match `action` (NotAction lists stay whole, and so does a kept statement that cannot
-/// apply). Statements left out are parsed for their
-/// diagnostics only. An action without a colon prunes nothing.
+/// apply). Statements left out are parsed for their diagnostics only. An action without a colon
+/// prunes nothing.
 ParseResult parse_for_action(json::Node doc, PolicyType type, std::string_view action);
 /// Could the `Action` pattern `pattern` match `action` (which has a colon)? A glob over the whole
 /// "service:name", ASCII case-insensitive, `*` and `?` wildcards anywhere: at least as permissive
