@@ -504,6 +504,11 @@ int run_batch(const SimulateOptions& o) {
     }
     in = file.get();
   }
+  // A read error (errno) after the cases decided so far were written.
+  auto unreadable = [&](int err) {
+    std::fprintf(stderr, "%s: error[io.unreadable]: %s\n", o.cases.c_str(), std::strerror(err));
+    return kExitFindings;
+  };
   auto t0 = std::chrono::steady_clock::now();
   // Streaming with bounded memory: a regular file in ranges of 256 KB, at most 4 x jobs of them in
   // flight (RangeRun); other input in blocks of kBlock lines, at most 2 x jobs in flight; written
@@ -518,11 +523,9 @@ int run_batch(const SimulateOptions& o) {
     const bool read_all = run.run();
     std::fflush(stdout);
     if (!read_all) {
-      if (run.error())
-        std::fprintf(stderr, "%s: error[io.unreadable]: %s\n", o.cases.c_str(), std::strerror(run.error()));
-      else
-        std::fprintf(stderr, "%s: error[io.truncated]: the cases file was truncated while it was read\n",
-                     o.cases.c_str());
+      if (run.error()) return unreadable(run.error());
+      std::fprintf(stderr, "%s: error[io.truncated]: the cases file was truncated while it was read\n",
+                   o.cases.c_str());
       return kExitFindings;
     }
   } else {
@@ -558,10 +561,7 @@ int run_batch(const SimulateOptions& o) {
     }
     while (!inflight.empty()) retire();
     std::fflush(stdout);
-    if (reader.error()) {
-      std::fprintf(stderr, "%s: error[io.unreadable]: %s\n", o.cases.c_str(), std::strerror(reader.error()));
-      return kExitFindings;
-    }
+    if (reader.error()) return unreadable(reader.error());
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fprintf(stderr, "cases: %zu, errors: %zu, seconds: %.3f, decisions/s: %.0f, jobs: %zu\n", tally.cases,
